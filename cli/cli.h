@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal to cli/: the command table and the parsed global options. */
+#ifndef SEPTA_CLI_H
+#define SEPTA_CLI_H
+
+#include "common.h"
+
+/* The parsed command line: septa's only program-wide state. */
+struct sp_globals {
+    const char *root;       /* runtime state (--root, SEPTA_ROOT, /run/septa) */
+    const char *data_root;  /* images, switches, partitions (--data-root, SEPTA_DATA_ROOT) */
+    const char *log_path;
+    enum sp_log_format log_format;
+    bool debug;
+    bool systemd_cgroup;
+    const char *prog;       /* "septa" or "septa oci" etc., for messages */
+};
+
+/* A command returns its exit status; on failure it fills *err and returns -1. */
+typedef int (*sp_cmd_fn)(struct sp_globals *g, int argc, char **argv, sp_error **err);
+
+struct sp_command {
+    const char *name;
+    const char *summary;
+    sp_cmd_fn fn;
+};
+
+/* Run the subcommand named argv[0] from `table`; prints usage on --help. */
+int sp_cli_dispatch(struct sp_globals *g, const char *group, const struct sp_command *table,
+                    size_t n, int argc, char **argv, sp_error **err);
+void sp_cli_print_commands(FILE *out, const struct sp_command *table, size_t n);
+
+/* getopt error helper: one line naming the option. */
+int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, int optopt_c);
+
+/* Commands (one file each). */
+int sp_cmd_oci(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_image(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_version(struct sp_globals *g, int argc, char **argv, sp_error **err);
+
+#endif

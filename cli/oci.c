@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `septa oci VERB` and `septa-runtime VERB`: the OCI runtime interface engines
+ * drive (podman/conmon, containerd, CRI-O).  Verbs and flags follow runc.
+ */
+#include "cli.h"
+
+#include <string.h>
+
+/* Verbs land with the runtime module (issue: container runtime). */
+static const struct sp_command verbs[] = {
+    {NULL, NULL, NULL},
+};
+#define N_VERBS (SP_ARRAY_SIZE(verbs) - 1)
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out, "Usage: %s [GLOBAL OPTIONS] VERB [ARGS...]\n\n"
+                 "The OCI runtime interface (runc-compatible verbs and flags).\n\n"
+                 "Verbs:\n",
+            prog);
+    sp_cli_print_commands(out, verbs, N_VERBS);
+}
+
+int sp_cmd_oci(struct sp_globals *g, int argc, char **argv, sp_error **err)
+{
+    const char *prog = strcmp(g->prog, "septa-runtime") == 0 ? "septa-runtime" : "septa oci";
+    if (argc < 2) {
+        usage(stderr, prog);
+        return sp_err(err, 0, "%s: no verb given", prog);
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout, prog);
+        return 0;
+    }
+    return sp_cli_dispatch(g, prog, verbs, N_VERBS, argc - 1, argv + 1, err);
+}
