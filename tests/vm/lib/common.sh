@@ -7,19 +7,18 @@
 #     initramfs/<hash>.cpio test initramfs images, keyed by a hash of their inputs
 # Nothing else is written on the host outside the harness's own temp dir.
 
+# shellcheck disable=SC2034   # used by the files that source this one
 VM_CACHE_DIR="${SEPTA_TEST_CACHE:-/var/cache/septa-tests}"
 
 # vm_log MSG...: progress and diagnostics go to stderr so stdout stays pure TAP.
 vm_log() { printf 'vm: %s\n' "$*" >&2; }
 
-# vm_die MSG...: report an error and fail.
-vm_die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
-
-# vm_need CMD...: fail clearly if a required host command is missing.
+# vm_need CMD...: fail (return 1) clearly if a required host command is missing.
 vm_need() {
     local c
     for c in "$@"; do
-        command -v "$c" >/dev/null 2>&1 || vm_die "required command '$c' not found on the host"
+        command -v "$c" >/dev/null 2>&1 ||
+            { vm_log "required command '$c' not found on the host"; return 1; }
     done
 }
 

@@ -17,9 +17,9 @@
 #          VM_INITRAMFS to the path of the image.
 # Run:     tests/vm/lib/initramfs.sh prints that path (fetching the kernel first).
 
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-# shellcheck source=kernel.sh
+# shellcheck source-path=SCRIPTDIR source=kernel.sh
 source "$(dirname "${BASH_SOURCE[0]}")/kernel.sh"
 
 VM_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -46,6 +46,7 @@ _vm_module_paths() {
         fi
         while read -r line; do
             # "insmod /path/x.ko [options]" or "builtin x"
+            # shellcheck disable=SC2086   # split the line into words
             set -- $line
             [[ "${1:-}" == insmod ]] || continue
             [[ -n "${seen[$2]:-}" ]] && continue
@@ -100,7 +101,7 @@ _vm_initramfs_stage() {
 # VM_INITRAMFS to its path.
 vm_initramfs_build() {
     local root="$1" release="$2" key
-    vm_need modprobe cpio sha256sum flock
+    vm_need modprobe cpio sha256sum flock || return 1
     # Must be a static busybox (Debian: busybox-static): the initramfs has no libc.
     [[ -x "$VM_BUSYBOX" ]] ||
         { vm_log "no busybox at $VM_BUSYBOX (install busybox-static)"; return 1; }

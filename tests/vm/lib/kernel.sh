@@ -15,7 +15,7 @@
 #          and VM_KERNEL_IMAGE.
 # Run:     prints "<release> <unpacked root>" (handy for debugging).
 
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # _vm_kernel_pkg: name of the kernel image package to use.
@@ -41,6 +41,11 @@ _vm_kernel_unpack() {
         rm -rf "$dest" && mv "$tmp/root" "$dest" || rc=1
     fi
     rm -rf "$tmp"
+    if (( rc == 0 )); then
+        # A new kernel replaces the old ones (each is ~400M unpacked).
+        find "$VM_CACHE_DIR/kernel" -mindepth 1 -maxdepth 1 -type d ! -path "$dest" \
+             ! -name '.tmp.*' -exec rm -rf {} + 2>/dev/null || true
+    fi
     return "$rc"
 }
 
@@ -55,8 +60,10 @@ _vm_kernel_unpack_into() {
         { vm_log "apt-get download $pkg failed (try: apt-get update)"; return 1; }
     deb="$(echo "$tmp"/*.deb)"
     [[ -f "$deb" ]] || { vm_log "no .deb downloaded for $pkg"; return 1; }
-    mkdir "$tmp/root" && dpkg-deb -x "$deb" "$tmp/root" ||
-        { vm_log "dpkg-deb -x $deb failed"; return 1; }
+    if ! mkdir "$tmp/root" || ! dpkg-deb -x "$deb" "$tmp/root"; then
+        vm_log "dpkg-deb -x $deb failed"
+        return 1
+    fi
     [[ -f "$tmp/root/boot/vmlinuz-$release" && -d "$tmp/root/lib/modules/$release" ]] ||
         { vm_log "$pkg does not contain boot/vmlinuz-$release and lib/modules/$release"; return 1; }
     depmod -b "$tmp/root" "$release" || { vm_log "depmod failed for $release"; return 1; }
@@ -68,30 +75,40 @@ _vm_kernel_unpack_into() {
 #   VM_KERNEL_ROOT     the unpacked package (boot/, lib/modules/<release>/)
 #   VM_KERNEL_IMAGE    the bzImage to boot
 vm_kernel_fetch() {
-    local pkg release cached
-    vm_need apt-cache apt-get dpkg-deb depmod flock
-    mkdir -p "$VM_CACHE_DIR/kernel"
-    pkg="$(_vm_kernel_pkg)"
-    if [[ -z "$pkg" ]]; then
-        # No apt lists (offline, or never updated): use the newest cached kernel.
-        cached="$(find "$VM_CACHE_DIR/kernel" -mindepth 2 -maxdepth 2 -name .complete -printf '%h\n' 2>/dev/null |
-                  sort -V | tail -n 1)"
-        [[ -n "$cached" ]] ||
-            { vm_log "cannot resolve linux-image-amd64 (run apt-get update) and no kernel is cached"; return 1; }
-        release="$(basename "$cached")"
-        vm_log "linux-image-amd64 not resolvable; using cached kernel $release"
-    else
+    local pkg release
+    vm_need apt-cache apt-get dpkg-deb depmod flock || return 1
+    mkdir -p "$VM_CACHE_DIR/kernel" || return 1
+    pkg="$(_vm_kernel_pkg)" || pkg=""
+    if [[ -n "$pkg" ]]; then
         release="${pkg#linux-image-}"
         release="${release%-unsigned}"
+        if [[ ! -f "$VM_CACHE_DIR/kernel/$release/.complete" ]] &&
+           ! vm_with_lock "$VM_CACHE_DIR/kernel/.lock" _vm_kernel_unpack "$pkg" "$release" \
+                 "$VM_CACHE_DIR/kernel/$release"; then
+            # Stale apt lists or no network: fall back on the newest cached
+            # kernel, unless this one was asked for explicitly.
+            [[ -z "${SEPTA_VM_KERNEL_PKG:-}" ]] || return 1
+            release="$(_vm_kernel_newest_cached)"
+            [[ -n "$release" ]] || return 1
+            vm_log "could not fetch $pkg; using the cached kernel $release"
+        fi
+    else
+        # No apt lists (never updated, or offline): use the newest cached kernel.
+        release="$(_vm_kernel_newest_cached)"
+        [[ -n "$release" ]] ||
+            { vm_log "cannot resolve linux-image-amd64 (run apt-get update) and no kernel is cached"; return 1; }
+        vm_log "linux-image-amd64 not resolvable; using the cached kernel $release"
     fi
     VM_KERNEL_RELEASE="$release"
     VM_KERNEL_ROOT="$VM_CACHE_DIR/kernel/$release"
     VM_KERNEL_IMAGE="$VM_KERNEL_ROOT/boot/vmlinuz-$release"
-    if [[ ! -f "$VM_KERNEL_ROOT/.complete" ]]; then
-        vm_with_lock "$VM_CACHE_DIR/kernel/.lock" _vm_kernel_unpack "$pkg" "$release" "$VM_KERNEL_ROOT" ||
-            return 1
-    fi
     [[ -f "$VM_KERNEL_IMAGE" ]] || { vm_log "kernel image missing: $VM_KERNEL_IMAGE"; return 1; }
+}
+
+# _vm_kernel_newest_cached: release of the newest complete cached kernel, if any.
+_vm_kernel_newest_cached() {
+    find "$VM_CACHE_DIR/kernel" -mindepth 2 -maxdepth 2 -name .complete -printf '%h\n' 2>/dev/null |
+        sort -V | tail -n 1 | xargs -r basename
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
