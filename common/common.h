@@ -292,6 +292,17 @@ int sp_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out, sp_error
 #define SP_BIT_CLEAR(bits, i) ((bits)[(i) / 64] &= ~(UINT64_C(1) << ((i) % 64)))
 
 /* ------------------------------------------------------------------------ */
+/* Processes                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Start time of a process (field 22 of /proc/PID/stat, clock ticks since
+ * boot), or 0 if it is gone or a zombie.  A pid plus its start time names one
+ * process for good: records keep both so a reused pid is never signalled.
+ */
+uint64_t sp_proc_start_time(pid_t pid);
+
+/* ------------------------------------------------------------------------ */
 /* Hashing                                                                   */
 /* ------------------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,12 +90,28 @@ static void test_cleanup_pid(void **state)
     assert_int_equal(kill(child, 0), -1);
 }
 
+static void test_proc_start_time(void **state)
+{
+    assert_true(sp_proc_start_time(getpid()) > 0);
+    assert_int_equal(sp_proc_start_time(-1), 0);
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    /* A zombie has stopped: its start time no longer names a live process. */
+    while (kill(child, 0) == 0 && sp_proc_start_time(child) != 0)
+        usleep(1000);
+    assert_int_equal(sp_proc_start_time(child), 0);
+    waitpid(child, NULL, 0);
+    assert_int_equal(sp_proc_start_time(child), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_basic),      cmocka_unit_test(test_err_wrap),
         cmocka_unit_test(test_err_no_errno),   cmocka_unit_test(test_err_wrap_empty),
         cmocka_unit_test(test_cleanup),        cmocka_unit_test(test_cleanup_pid),
+        cmocka_unit_test(test_proc_start_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
