@@ -35,7 +35,43 @@ int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, in
 
 /* Commands (one file each). */
 int sp_cmd_oci(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_create(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_start(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_state(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_kill(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_delete(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_run(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_exec(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_list(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_ps(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_features(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_spec(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_pause(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_resume(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_update(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_oci_events(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_stats(struct sp_globals *g, int argc, char **argv, sp_error **err);
 int sp_cmd_image(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_load(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_save(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_images(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_rmi(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_tag(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_system(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_volume(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_disk(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_rm(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_inspect(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_kill(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_stop(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_exec(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_network(struct sp_globals *g, int argc, char **argv, sp_error **err);
 int sp_cmd_version(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_topology(struct sp_globals *g, int argc, char **argv, sp_error **err);
+int sp_cmd_partition(struct sp_globals *g, int argc, char **argv, sp_error **err);
 
 #endif

@@ -9,6 +9,21 @@
 
 /* Verbs land with the runtime module (issue: container runtime). */
 static const struct sp_command verbs[] = {
+    {"create", "Create a container (its process waits for start)", sp_oci_create},
+    {"start", "Start the process of a created container", sp_oci_start},
+    {"state", "Print the OCI state of a container", sp_oci_state},
+    {"kill", "Send a signal to a container", sp_oci_kill},
+    {"delete", "Delete a container and every trace of it", sp_oci_delete},
+    {"run", "Create and start a container (foreground unless --detach)", sp_oci_run},
+    {"exec", "Run a new process in a running container", sp_oci_exec},
+    {"list", "List containers", sp_oci_list},
+    {"ps", "List the processes of a container", sp_oci_ps},
+    {"features", "Print the features this runtime supports", sp_oci_features},
+    {"spec", "Write a default config.json", sp_oci_spec},
+    {"pause", "Freeze every process of a container", sp_oci_pause},
+    {"resume", "Thaw a paused container", sp_oci_resume},
+    {"update", "Change a running container's resource limits", sp_oci_update},
+    {"events", "Print resource usage and OOM events of a container", sp_oci_events},
     {NULL, NULL, NULL},
 };
 #define N_VERBS (SP_ARRAY_SIZE(verbs) - 1)

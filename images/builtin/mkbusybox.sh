@@ -16,11 +16,12 @@ die() { echo "mkbusybox: $*" >&2; exit 1; }
 
 [ -x "$busybox" ] || die "$busybox: not found (install Debian's busybox-static)"
 # A dynamically linked busybox would need the host's libc inside the image.
-if ! "$busybox" ls /nonexistent-septa 2>/dev/null; then :; fi
 if command -v ldd >/dev/null && ldd "$busybox" >/dev/null 2>&1; then
     die "$busybox is dynamically linked; the built-in image needs busybox-static"
 fi
-bbversion=$("$busybox" 2>&1 | head -n1 | sed -n 's/^BusyBox \(v[^ ]*\).*/\1/p')
+# sed reads all of busybox's output: `head` would close the pipe early and
+# SIGPIPE would fail the pipeline under pipefail.
+bbversion=$("$busybox" 2>&1 | sed -n '1s/^BusyBox \(v[^ ]*\).*/\1/p')
 [ -n "$bbversion" ] || die "$busybox: cannot read its version"
 
 work=$(mktemp -d)

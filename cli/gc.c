@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `septa gc`: remove what nothing uses and what a crashed septa left.
+ * Image store part: root filesystems of containers that no longer exist,
+ * unreferenced blobs and layers, partial loads.
+ */
+#include "cli.h"
+#include "images.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool container_alive(const char *id, void *data)
+{
+    /* The runtime keeps one state directory per container under its root;
+     * only a container whose directory is positively absent is gone. */
+    const char *root = data;
+    _cleanup_free_ char *dir = sp_path_join(root, id);
+    struct stat st;
+    return !(lstat(dir, &st) < 0 && errno == ENOENT);
+}
+
+int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    const char *format = "text";
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'h':
+            printf("Usage: septa gc [--format text|json]\n\n"
+                   "Remove container root filesystems whose container is gone, blobs and\n"
+                   "layers no image or container uses, and leftovers of interrupted loads.\n");
+            return 0;
+        default: return sp_cli_bad_option(err, "septa gc", argc, argv, optopt);
+        }
+    }
+    if (optind < argc)
+        return sp_err(err, 0, "septa gc: unexpected argument '%s'", argv[optind]);
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return sp_err(err, 0, "septa gc: --format: unknown format '%s' (expected text or json)",
+                      format);
+    _cleanup_json_ json_t *report = NULL;
+    if (sp_image_gc(g->data_root, container_alive, (void *)g->root, &report, err) < 0)
+        return sp_err_wrap(err, "septa gc");
+    if (strcmp(format, "json") == 0) {
+        _cleanup_free_ char *s = sp_json_dumps(report, true);
+        printf("%s\n", s);
+        return 0;
+    }
+    printf("removed %zu container roots, %lld layers, %lld blobs; freed %lld bytes\n",
+           json_array_size(json_object_get(report, "roots_removed")),
+           (long long)json_integer_value(json_object_get(report, "layers_removed")),
+           (long long)json_integer_value(json_object_get(report, "blobs_removed")),
+           (long long)json_integer_value(json_object_get(report, "bytes_freed")));
+    return 0;
+}
