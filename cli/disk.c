@@ -22,8 +22,12 @@ static int disk_create(struct sp_globals *g, int argc, char **argv, sp_error **e
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+b:i:s:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': backing = optarg; break;
-        case 'i': image = optarg; break;
+        case 'b':
+            backing = optarg;
+            break;
+        case 'i':
+            image = optarg;
+            break;
         case 's':
             if (sp_parse_size(optarg, &size, err) < 0)
                 return sp_err_wrap(err, "septa disk create: --size");
@@ -35,7 +39,8 @@ static int disk_create(struct sp_globals *g, int argc, char **argv, sp_error **e
                    "raw); --size grows the virtual size.  --image: a raw ext4 disk OUT holding\n"
                    "IMAGE's root filesystem.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa disk create", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa disk create", argc, argv, optopt);
         }
     }
     if (argc - optind != 1)

@@ -27,21 +27,29 @@ int sp_cmd_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
     /* "+": options end at CONTAINER; what follows is the command. */
     while ((c = getopt_long(argc, argv, "+tie:w:u:h", opts, NULL)) != -1) {
         switch (c) {
-        case 't': o.tty = true; break;
-        case 'i': break; /* stdin is passed through in the foreground anyway */
+        case 't':
+            o.tty = true;
+            break;
+        case 'i':
+            break; /* stdin is passed through in the foreground anyway */
         case 'e':
             env = sp_xrealloc(env, (nenv + 2) * sizeof(char *));
             env[nenv++] = sp_xstrdup(optarg);
             env[nenv] = NULL;
             break;
-        case 'w': o.cwd = optarg; break;
-        case 'u': o.user = optarg; break;
+        case 'w':
+            o.cwd = optarg;
+            break;
+        case 'u':
+            o.user = optarg;
+            break;
         case 'h':
             printf("Usage: septa exec [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD...\n\n"
                    "Run CMD in a running container made by 'septa run' (by name, id or unique\n"
                    "id prefix); the exit status is CMD's.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa exec", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa exec", argc, argv, optopt);
         }
     }
     if (argc - optind < 2)

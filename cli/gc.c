@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "images.h"
+#include "run_opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,13 +35,16 @@ int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             printf("Usage: septa gc [--format text|json]\n\n"
                    "Remove container root filesystems whose container is gone, blobs and\n"
                    "layers no image or container uses, and leftovers of interrupted loads.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa gc", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa gc", argc, argv, optopt);
         }
     }
     if (optind < argc)
@@ -51,6 +55,11 @@ int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
     _cleanup_json_ json_t *report = NULL;
     if (sp_image_gc(g->data_root, container_alive, (void *)g->root, &report, err) < 0)
         return sp_err_wrap(err, "septa gc");
+    /* Ports and network namespaces of containers that are gone (run-options). */
+    int ports = 0;
+    if (sp_run_net_gc(g->data_root, g->root, &ports, err) < 0)
+        return sp_err_wrap(err, "septa gc");
+    json_object_set_new(report, "ports_removed", json_integer(ports));
     if (strcmp(format, "json") == 0) {
         _cleanup_free_ char *s = sp_json_dumps(report, true);
         printf("%s\n", s);

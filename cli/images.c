@@ -46,9 +46,15 @@ int sp_cmd_images(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
-        case 'q': quiet = true; break;
-        case 'd': digests = true; break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'd':
+            digests = true;
+            break;
         case 'h':
             printf("Usage: septa images [-q] [--digests] [--format text|json]\n\n"
                    "List the images in the store: one line per name (untagged images once).\n\n"
@@ -56,14 +62,17 @@ int sp_cmd_images(struct sp_globals *g, int argc, char **argv, sp_error **err)
                    "  --digests           add the manifest digest column\n"
                    "  --format FMT        text or json\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa images", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa images", argc, argv, optopt);
         }
     }
     if (optind < argc)
         return sp_err(err, 0, "septa images: unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa images: --format: unknown format '%s' (expected text or "
-                              "json)", format);
+        return sp_err(err, 0,
+                      "septa images: --format: unknown format '%s' (expected text or "
+                      "json)",
+                      format);
     _cleanup_json_ json_t *list = NULL;
     if (sp_image_list(g->data_root, &list, err) < 0)
         return sp_err_wrap(err, "septa images");
@@ -74,11 +83,14 @@ int sp_cmd_images(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (!quiet)
         printf("%-40s %-16s %s%-12s  %-20s  %s\n", "REPOSITORY", "TAG",
-               digests ? "DIGEST                                                                    " : "",
+               digests
+                   ? "DIGEST                                                                    "
+                   : "",
                "IMAGE ID", "CREATED", "SIZE");
     size_t i;
     json_t *img;
-    json_array_foreach(list, i, img) {
+    json_array_foreach(list, i, img)
+    {
         const char *id = json_string_value(json_object_get(img, "id"));
         const char *digest = json_string_value(json_object_get(img, "digest"));
         if (quiet) {

@@ -31,7 +31,8 @@ int sp_cmd_inspect(struct sp_globals *g, int argc, char **argv, sp_error **err)
             return sp_err_wrap(err, "septa inspect");
         size_t k;
         json_t *c, *rec = NULL;
-        json_array_foreach(list, k, c) {
+        json_array_foreach(list, k, c)
+        {
             if (strcmp(json_string_value(json_object_get(c, "id")), id) == 0)
                 rec = c;
         }

@@ -45,12 +45,15 @@ int sp_cmd_kill(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
         switch (c) {
-        case 's': signame = optarg; break;
+        case 's':
+            signame = optarg;
+            break;
         case 'h':
             printf("Usage: septa kill [-s SIGNAL] CONTAINER...\n\n"
                    "Send SIGNAL (default KILL) to the containers' main processes.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa kill", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa kill", argc, argv, optopt);
         }
     }
     int sig = 0;
@@ -92,7 +95,8 @@ int sp_cmd_stop(struct sp_globals *g, int argc, char **argv, sp_error **err)
                    "Send the image's StopSignal (SIGTERM by default), wait up to SECONDS\n"
                    "(default 10) for the container to exit, then kill every process in it.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa stop", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa stop", argc, argv, optopt);
         }
     }
     if (optind >= argc)
@@ -100,6 +104,8 @@ int sp_cmd_stop(struct sp_globals *g, int argc, char **argv, sp_error **err)
     for (int i = optind; i < argc; i++) {
         _cleanup_free_ char *id = NULL;
         if (sp_image_container_find(g->data_root, argv[i], &id, err) < 0)
+            return sp_err_wrap(err, "septa stop");
+        if (sp_image_container_mark_stopped(g->data_root, id, err) < 0)
             return sp_err_wrap(err, "septa stop");
         if (running(g->root, id)) {
             int sig = SIGTERM;

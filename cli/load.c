@@ -21,9 +21,15 @@ int sp_cmd_load(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+i:qf:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': input = optarg; break;
-        case 'q': quiet = true; break;
-        case 'f': format = optarg; break;
+        case 'i':
+            input = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             printf("Usage: septa load -i PATH [-q] [--format text|json]\n\n"
                    "Load images from a docker-archive tar, an OCI layout directory or an OCI\n"
@@ -33,7 +39,8 @@ int sp_cmd_load(struct sp_globals *g, int argc, char **argv, sp_error **err)
                    "  -q, --quiet         print nothing on success\n"
                    "  --format FMT        text (one line per image) or json\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa load", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa load", argc, argv, optopt);
         }
     }
     if (optind < argc)
@@ -55,7 +62,8 @@ int sp_cmd_load(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     size_t i;
     json_t *v;
-    json_array_foreach(loaded, i, v) {
+    json_array_foreach(loaded, i, v)
+    {
         const char *name = json_string_value(json_object_get(v, "name"));
         printf("Loaded image: %s %s\n", *name ? name : "<none>",
                json_string_value(json_object_get(v, "digest")));

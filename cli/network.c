@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `septa network SUBCOMMAND`: virtual switches and their ports (net/). */
 #include "cli.h"
+#include "images.h"
 #include "net.h"
+#include "run_opts.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -328,7 +330,8 @@ static int net_connect(struct sp_globals *g, int argc, char **argv, sp_error **e
                    "NAME] [--format text|json]\n\n"
                    "Give a network namespace (a path such as /run/netns/X or /proc/PID/ns/net,\n"
                    "or a name made by `ip netns add`) a port on SWITCH.  The owner id defaults\n"
-                   "to the path's last component (netns-INODE for /proc/PID/ns/net).\n\n"
+                   "to the path's last component (netns-INODE for /proc/PID/ns/net).  A container\n"
+                   "of `septa run` (name, id or id prefix) joins under its id and name.\n\n"
                    "       septa network connect SWITCH --tap OWNER [--ip IP] [--mtu N]\n\n"
                    "Make a persistent tap device for a guest OWNER on SWITCH.\n");
             return 0;
@@ -350,13 +353,24 @@ static int net_connect(struct sp_globals *g, int argc, char **argv, sp_error **e
             0)
             return -1;
     } else {
-        if (resolve_target(argv[optind + 1], &path, &defid, err) < 0)
+        /* A container of `septa run` by name or id (run-options), else a netns. */
+        _cleanup_free_ char *cname = NULL;
+        int found = strchr(argv[optind + 1], '/')
+                        ? 0
+                        : sp_run_container_netns(g->data_root, argv[optind + 1], &defid, &cname,
+                                                 &path, err);
+        if (found < 0)
+            return sp_err_wrap(err, "septa network connect");
+        if (!found && resolve_target(argv[optind + 1], &path, &defid, err) < 0)
             return -1;
         if (!id)
             id = defid;
-        if (sp_net_attach(g->data_root, argv[optind], id, name ? name : id, path, &po, &port, err) <
-            0)
+        if (!name)
+            name = cname ? cname : id;
+        if (sp_net_attach(g->data_root, argv[optind], id, name, path, &po, &port, err) < 0)
             return -1;
+        if (found)
+            sp_run_hosts_refresh(g->data_root);
     }
     if (strcmp(format, "json") == 0) {
         _cleanup_json_ json_t *j =
@@ -375,18 +389,25 @@ static int net_connect(struct sp_globals *g, int argc, char **argv, sp_error **e
 static int net_disconnect(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: septa network disconnect SWITCH NETNS-OR-ID\n\nRemove a port: its "
+        printf("Usage: septa network disconnect SWITCH NETNS-OR-ID-OR-CONTAINER\n\nRemove a port: its "
                "link, address lease and published ports.\n");
         return 0;
     }
     if (argc != 3)
         return sp_err(err, 0, "septa network disconnect: expected SWITCH and NETNS-OR-ID");
     _cleanup_free_ char *id = NULL;
-    if (!strchr(argv[2], '/'))
-        id = sp_xstrdup(argv[2]);
-    else if (path_id(argv[2], &id, err) < 0)
+    if (!strchr(argv[2], '/')) {
+        /* a container's name or id prefix (run-options), else an owner id */
+        _cleanup_error_ sp_error *e = NULL;
+        if (sp_image_container_find(g->data_root, argv[2], &id, &e) < 0)
+            id = sp_xstrdup(argv[2]);
+    } else if (path_id(argv[2], &id, err) < 0) {
         return sp_err_wrap(err, "septa network disconnect");
-    return sp_net_detach(g->data_root, argv[1], id, err);
+    }
+    if (sp_net_detach(g->data_root, argv[1], id, err) < 0)
+        return -1;
+    sp_run_hosts_refresh(g->data_root);
+    return 0;
 }
 
 static int net_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)

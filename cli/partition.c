@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "partition.h"
+#include "storage.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +89,8 @@ static const char create_usage[] =
     "  --hugepages 2M|1G    back guest memory with hugepages\n"
     "  --kernel FILE        guest kernel; --initrd FILE, --append ARGS\n"
     "  --disk FILE          raw or qcow2 disk\n"
+    "  --base IMAGE         read-only base image (raw or qcow2): the guest's disk is a\n"
+    "                       qcow2 overlay on it, kept with the partition, removed by rm\n"
     "  --network SWITCH     a virtio NIC on a tap port of a septa switch\n"
     "  --accel auto|kvm|tcg accelerator (auto: KVM when usable, else TCG)\n"
     "  --spec FILE.json     read the above from a JSON file\n";
@@ -110,6 +113,40 @@ enum {
     OPT_NETWORK,
 };
 
+/* The run directory with nothing but the overlay in it goes; other files stay. */
+static void drop_overlay(struct sp_globals *g, const char *name)
+{
+    _cleanup_free_ char *ov = sp_store_overlay_path(g->data_root, name);
+    _cleanup_free_ char *dir = sp_store_run_dir(g->data_root, name);
+    unlink(ov);
+    rmdir(dir);
+}
+
+/*
+ * --base: a qcow2 overlay in the partition's run directory becomes its disk.
+ * QEMU opens the backing file read-only, so any number of partitions share
+ * one base and none of them ever writes it.
+ */
+static int make_overlay(struct sp_globals *g, struct sp_partition *p, sp_error **err)
+{
+    if (!p->base)
+        return 0;
+    _cleanup_free_ char *dir = sp_store_run_dir(g->data_root, p->name);
+    _cleanup_free_ char *ov = sp_store_overlay_path(g->data_root, p->name);
+    if (sp_mkdir_p(dir, 0700, err) < 0)
+        return sp_err_wrap(err, "--base");
+    /* A leftover from a partition of the same name that was not removed cleanly. */
+    if (unlink(ov) < 0 && errno != ENOENT)
+        return sp_err(err, errno, "--base: removing stale %s", ov);
+    if (sp_disk_overlay(p->base, ov, 0, err) < 0) {
+        rmdir(dir);
+        return sp_err_wrap(err, "--base %s", p->base);
+    }
+    free(p->disk);
+    p->disk = sp_steal_ptr(&ov);
+    return 0;
+}
+
 static int create_one(struct sp_globals *g, const struct sp_partition_req *req, sp_error **err)
 {
     _cleanup_close_ int lock = sp_store_lock(g->data_root, err);
@@ -124,9 +161,12 @@ static int create_one(struct sp_globals *g, const struct sp_partition_req *req, 
         sp_reserve_load(g->data_root, t, &r, err) < 0 ||
         sp_store_load_all(g->data_root, &l, err) < 0)
         return -1;
-    if (sp_partition_validate(t, &r, &l, req, &p, err) == 0 &&
-        sp_store_save(g->data_root, p, err) == 0)
-        rc = 0;
+    if (sp_partition_validate(t, &r, &l, req, &p, err) == 0 && make_overlay(g, p, err) == 0) {
+        if (sp_store_save(g->data_root, p, err) == 0)
+            rc = 0;
+        else if (p->base)
+            drop_overlay(g, p->name); /* no record: no half-made partition either */
+    }
     sp_partition_list_clear(&l);
     if (rc < 0)
         return sp_err_wrap(err, "creating partition '%s'", req->name);
@@ -215,9 +255,8 @@ static int part_create(struct sp_globals *g, int argc, char **argv, sp_error **e
             spec = optarg;
             break;
         case OPT_BASE:
-            return sp_err(err, ENOTSUP,
-                          "--base: qcow2 overlays come with storage/'s guest "
-                          "disks; use --disk");
+            cli.base = optarg;
+            break;
         case OPT_NETWORK:
             cli.network = optarg;
             break;
@@ -263,8 +302,16 @@ static int part_create(struct sp_globals *g, int argc, char **argv, sp_error **e
         req.initrd = cli.initrd;
     if (cli.append)
         req.append = cli.append;
-    if (cli.disk)
+    if (cli.disk && cli.base)
+        return sp_err(err, 0, "septa partition create: --base and --disk: give one");
+    if (cli.disk) {
         req.disk = cli.disk;
+        req.base = NULL;
+    }
+    if (cli.base) {
+        req.base = cli.base;
+        req.disk = NULL;
+    }
     if (cli.network)
         req.network = cli.network;
     if (!req.cpus && !req.cpu_count)

@@ -32,14 +32,21 @@ int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+aqf:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'a': all = true; break;
-        case 'q': quiet = true; break;
-        case 'f': format = optarg; break;
+        case 'a':
+            all = true;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             printf("Usage: septa ps [-a] [-q] [--format text|json]\n\n"
                    "List running containers made by 'septa run' (-a: also exited ones).\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa ps", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa ps", argc, argv, optopt);
         }
     }
     if (optind < argc)
@@ -53,10 +60,11 @@ int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
     _cleanup_json_ json_t *out = json_array();
     size_t i;
     json_t *ctr;
-    json_array_foreach(list, i, ctr) {
+    json_array_foreach(list, i, ctr)
+    {
         json_t *state = NULL;
-        const char *status = status_of(g->root, json_string_value(json_object_get(ctr, "id")),
-                                       &state);
+        const char *status =
+            status_of(g->root, json_string_value(json_object_get(ctr, "id")), &state);
         /* status may point into state: copy it before state goes. */
         json_object_set_new(ctr, "status", json_string(status));
         if (state)
@@ -74,7 +82,8 @@ int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
     if (!quiet)
         printf("%-12s  %-28s  %-24s  %-20s  %-12s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
                "CREATED", "STATUS", "NAMES");
-    json_array_foreach(out, i, ctr) {
+    json_array_foreach(out, i, ctr)
+    {
         const char *id = json_string_value(json_object_get(ctr, "id"));
         if (quiet) {
             printf("%.12s\n", id);
@@ -84,18 +93,32 @@ int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
         json_t *args = json_object_get(ctr, "command");
         size_t k;
         json_t *a;
-        json_array_foreach(args, k, a) {
-            char *n = sp_xasprintf("%s%s%s", cmd ? cmd : "", cmd ? " " : "",
-                                   json_string_value(a));
+        json_array_foreach(args, k, a)
+        {
+            char *n = sp_xasprintf("%s%s%s", cmd ? cmd : "", cmd ? " " : "", json_string_value(a));
             free(cmd);
             cmd = n;
         }
         char status[64];
         json_t *code = json_object_get(ctr, "exit_code");
-        if (strcmp(json_string_value(json_object_get(ctr, "status")), "exited") == 0 && code)
+        const char *mon = json_string_value(json_object_get(ctr, "monitor"));
+        const char *mstate = json_string_value(json_object_get(ctr, "monitor_state"));
+        bool exited = strcmp(json_string_value(json_object_get(ctr, "status")), "exited") == 0;
+        if (exited && code && json_is_true(json_object_get(ctr, "oom_killed")))
+            /* The monitor read the cgroup's OOM count before removing it. */
+            snprintf(status, sizeof(status), "exited (%lld, OOM-killed at its memory limit)",
+                     (long long)json_integer_value(code));
+        else if (exited && code)
             snprintf(status, sizeof(status), "exited (%lld)", (long long)json_integer_value(code));
+        else if (!exited && mon && strcmp(mon, "gone") == 0)
+            snprintf(status, sizeof(status), "%s (monitor gone)",
+                     json_string_value(json_object_get(ctr, "status")));
+        else if (exited && mon && strcmp(mon, "running") == 0 && mstate &&
+                 strcmp(mstate, "restarting") == 0)
+            snprintf(status, sizeof(status), "restarting");
         else
-            snprintf(status, sizeof(status), "%s", json_string_value(json_object_get(ctr, "status")));
+            snprintf(status, sizeof(status), "%s",
+                     json_string_value(json_object_get(ctr, "status")));
         printf("%-12.12s  %-28.28s  %-24.24s  %-20.20s  %-12s  %s\n", id,
                json_string_value(json_object_get(ctr, "image")), cmd ? cmd : "",
                json_string_value(json_object_get(ctr, "created")), status,

@@ -31,20 +31,31 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
             else if (strcmp(optarg, "false") == 0)
                 o.tls_verify = false;
             else
-                return sp_err(err, 0, "septa pull: --tls-verify: expected true or false, not "
-                                      "'%s'", optarg);
+                return sp_err(err, 0,
+                              "septa pull: --tls-verify: expected true or false, not "
+                              "'%s'",
+                              optarg);
             break;
-        case OPT_AUTHFILE: o.authfile = optarg; break;
-        case 'q': quiet = true; break;
-        case 'f': format = optarg; break;
+        case OPT_AUTHFILE:
+            o.authfile = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             printf("Usage: septa pull [--tls-verify=false] [--authfile FILE] [-q] "
                    "[--format text|json] REF\n\n"
-                   "Pull [HOST/]REPO[:TAG][@DIGEST] (docker.io when no host) into the store.\n\n"
+                   "Pull [HOST/]REPO[:TAG][@DIGEST] (docker.io when no host) into the store.\n"
+                   "Blobs download three at a time; a dropped transfer resumes where it stopped;\n"
+                   "on a terminal each blob's progress is shown on stderr.\n\n"
                    "  --tls-verify=false  skip certificate checks; plain http if no TLS\n"
                    "  --authfile FILE     credentials ({\"auths\": {HOST: {\"auth\": ...}}})\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa pull", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa pull", argc, argv, optopt);
         }
     }
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)

@@ -18,14 +18,17 @@ int sp_cmd_rmi(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': force = true; break;
+        case 'f':
+            force = true;
+            break;
         case 'h':
             printf("Usage: septa rmi [-f] IMAGE...\n\n"
                    "Remove a name; when it was the image's last name (or IMAGE is an id or\n"
                    "digest) remove the image and prune the blobs and layers nothing else uses.\n\n"
                    "  -f, --force         remove an image with several names by id\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa rmi", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa rmi", argc, argv, optopt);
         }
     }
     if (optind >= argc)
@@ -36,7 +39,8 @@ int sp_cmd_rmi(struct sp_globals *g, int argc, char **argv, sp_error **err)
             return sp_err_wrap(err, "septa rmi");
         size_t k;
         json_t *v;
-        json_array_foreach(removed, k, v) {
+        json_array_foreach(removed, k, v)
+        {
             const char *s = json_string_value(v);
             printf("%s: %s\n", strncmp(s, "sha256:", 7) == 0 ? "Deleted" : "Untagged", s);
         }

@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "images.h"
+#include "run_opts.h"
 #include "runtime.h"
 #include "storage.h"
 
@@ -17,9 +18,29 @@
 #include <sys/random.h>
 
 enum {
-    OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_HOSTNAME, OPT_ENTRYPOINT, OPT_READ_ONLY, OPT_TMPFS,
-    OPT_CPUS, OPT_CPU_WEIGHT, OPT_CPUSET_CPUS, OPT_CPUSET_MEMS, OPT_MEMORY, OPT_MEMORY_SWAP,
-    OPT_PIDS, OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY_OPT,
+    OPT_RESTART = 200, /* detach path (monitor) */
+    OPT_RM = 256,
+    OPT_NAME,
+    OPT_ENV_FILE,
+    OPT_HOSTNAME,
+    OPT_ENTRYPOINT,
+    OPT_READ_ONLY,
+    OPT_TMPFS,
+    OPT_CPUS,
+    OPT_CPU_WEIGHT,
+    OPT_CPUSET_CPUS,
+    OPT_CPUSET_MEMS,
+    OPT_MEMORY,
+    OPT_MEMORY_SWAP,
+    OPT_PIDS,
+    OPT_CAP_ADD,
+    OPT_CAP_DROP,
+    OPT_SECURITY_OPT,
+    OPT_NETWORK, /* run-options: network, partition, user namespace */
+    OPT_DNS,
+    OPT_IP,
+    OPT_PARTITION,
+    OPT_USERNS,
 };
 
 static void usage(void)
@@ -30,6 +51,8 @@ static void usage(void)
            "are 125, a missing command 127, one that cannot run 126.\n\n"
            "  --name NAME              name the container (unique)\n"
            "  --rm                     remove the container when it exits\n"
+           "  -d, --detach             run in the background under a monitor; print the ID\n"
+           "  --restart no|always|on-failure[:N]  (with -d) restart policy, with backoff\n"
            "  -i, --interactive        keep stdin open\n"
            "  -t, --tty                allocate a terminal\n"
            "  -e, --env K=V            set an environment variable (K alone: septa's value)\n"
@@ -44,7 +67,12 @@ static void usage(void)
            "  --cpus N, --cpu-weight W, --cpuset-cpus LIST, --cpuset-mems LIST\n"
            "  --memory SIZE, --memory-swap SIZE, --pids-limit N\n"
            "  --cap-add CAP, --cap-drop CAP   (ALL allowed)\n"
-           "  --security-opt seccomp=unconfined\n");
+           "  --security-opt seccomp=unconfined|seccomp=FILE   (default: septa's allow-list)\n"
+           "  --network NAME|none|host  switch to join (default septa0), lo only, or the host's\n"
+           "  -p, --publish [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]\n"
+           "  --dns IP, --ip IP        nameserver for resolv.conf, fixed address on the switch\n"
+           "  --partition NAME         run inside a --shared partition's CPUs and memory nodes\n"
+           "  --user-ns auto|host      auto: private user namespace, root = an unprivileged range\n");
 }
 
 static void strv_push(char ***v, size_t *n, const char *s)
@@ -84,12 +112,47 @@ static void new_id(char out[65])
     out[64] = '\0';
 }
 
+/* --restart: checked here, applied by the monitor. */
+static int check_restart(const char *p, sp_error **err)
+{
+    int limit;
+    bool on_failure;
+    if (sp_restart_policy_parse(p, &limit, &on_failure, err) < 0)
+        return sp_err_wrap(err, "--restart");
+    return 0;
+}
+
+/*
+ * -d: the monitor (cli/monitor.c) creates, watches and, as --restart says,
+ * restarts the container; we return once it has started (or report why not,
+ * removing the prepared root: nothing half-made stays).
+ */
+static int run_detached(struct sp_globals *g, const char *id, const char *restart, bool rm,
+                        sp_error **err)
+{
+    _cleanup_json_ json_t *f = json_pack("{s:s, s:b}", "restart", restart, "auto_remove", rm);
+    int r = sp_image_container_update(g->data_root, id, f, err);
+    if (r == 0)
+        r = sp_monitor_spawn(g, id, err);
+    if (r < 0) {
+        _cleanup_error_ sp_error *e2 = NULL, *e3 = NULL;
+        sp_run_net_teardown(g->data_root, id, &e3);
+        sp_image_unmount(g->data_root, id, &e2);
+        return sp_err_wrap(err, "septa run");
+    }
+    /* The network stays while the container exists (restarts and `septa
+     * start` reuse it); rm tears it down. */
+    printf("%s\n", id);
+    return 0;
+}
+
 int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
     static const struct option opts[] = {
         {"rm", no_argument, NULL, OPT_RM},
         {"name", required_argument, NULL, OPT_NAME},
         {"detach", no_argument, NULL, 'd'},
+        {"restart", required_argument, NULL, OPT_RESTART},
         {"interactive", no_argument, NULL, 'i'},
         {"tty", no_argument, NULL, 't'},
         {"env", required_argument, NULL, 'e'},
@@ -111,37 +174,79 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
         {"cap-add", required_argument, NULL, OPT_CAP_ADD},
         {"cap-drop", required_argument, NULL, OPT_CAP_DROP},
         {"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+        {"network", required_argument, NULL, OPT_NETWORK},
+        {"net", required_argument, NULL, OPT_NETWORK},
+        {"publish", required_argument, NULL, 'p'},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"ip", required_argument, NULL, OPT_IP},
+        {"partition", required_argument, NULL, OPT_PARTITION},
+        {"user-ns", required_argument, NULL, OPT_USERNS},
+        {"userns", required_argument, NULL, OPT_USERNS},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct sp_run_opts o = {0};
+    struct sp_run_extra x = {0};
+    _cleanup_strv_ char **pub = NULL, **dns = NULL;
+    size_t npub = 0, ndns = 0;
     _cleanup_strv_ char **env = NULL, **vols = NULL, **tmpfs = NULL, **add = NULL, **drop = NULL;
     size_t nenv = 0, nvols = 0, ntmpfs = 0, nadd = 0, ndrop = 0;
     const char *name = NULL;
     bool rm = false, detach = false;
+    const char *restart = "no";
     int64_t v64 = 0;
     int c;
     opterr = 0;
     /* "+": options end at IMAGE; what follows is the container's command. */
-    while ((c = getopt_long(argc, argv, "+dite:w:u:v:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+dite:w:u:v:p:h", opts, NULL)) != -1) {
         switch (c) {
-        case OPT_RM: rm = true; break;
-        case OPT_NAME: name = optarg; break;
-        case 'd': detach = true; break;
-        case 'i': break; /* stdin is passed through in the foreground anyway */
-        case 't': o.tty = true; break;
-        case 'e': strv_push(&env, &nenv, optarg); break;
+        case OPT_RM:
+            rm = true;
+            break;
+        case OPT_NAME:
+            name = optarg;
+            break;
+        case 'd':
+            detach = true;
+            break;
+        case OPT_RESTART:
+            if (check_restart(optarg, err) < 0)
+                return sp_err_wrap(err, "septa run");
+            restart = optarg;
+            break;
+        case 'i':
+            break; /* stdin is passed through in the foreground anyway */
+        case 't':
+            o.tty = true;
+            break;
+        case 'e':
+            strv_push(&env, &nenv, optarg);
+            break;
         case OPT_ENV_FILE:
             if (read_env_file(optarg, &env, &nenv, err) < 0)
                 return sp_err_wrap(err, "septa run");
             break;
-        case 'w': o.workdir = optarg; break;
-        case 'u': o.user = optarg; break;
-        case OPT_HOSTNAME: o.hostname = optarg; break;
-        case OPT_ENTRYPOINT: o.entrypoint = optarg; break;
-        case 'v': strv_push(&vols, &nvols, optarg); break;
-        case OPT_READ_ONLY: o.read_only = true; break;
-        case OPT_TMPFS: strv_push(&tmpfs, &ntmpfs, optarg); break;
+        case 'w':
+            o.workdir = optarg;
+            break;
+        case 'u':
+            o.user = optarg;
+            break;
+        case OPT_HOSTNAME:
+            o.hostname = optarg;
+            break;
+        case OPT_ENTRYPOINT:
+            o.entrypoint = optarg;
+            break;
+        case 'v':
+            strv_push(&vols, &nvols, optarg);
+            break;
+        case OPT_READ_ONLY:
+            o.read_only = true;
+            break;
+        case OPT_TMPFS:
+            strv_push(&tmpfs, &ntmpfs, optarg);
+            break;
         case OPT_CPUS:
             if (sp_parse_cpus(optarg, &o.cpus_milli, err) < 0)
                 return sp_err_wrap(err, "septa run: --cpus");
@@ -151,8 +256,12 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
                 return sp_err_wrap(err, "septa run: --cpu-weight");
             o.cpu_weight = (uint64_t)v64;
             break;
-        case OPT_CPUSET_CPUS: o.cpuset_cpus = optarg; break;
-        case OPT_CPUSET_MEMS: o.cpuset_mems = optarg; break;
+        case OPT_CPUSET_CPUS:
+            o.cpuset_cpus = optarg;
+            break;
+        case OPT_CPUSET_MEMS:
+            o.cpuset_mems = optarg;
+            break;
         case OPT_MEMORY:
             if (sp_parse_size(optarg, &o.memory, err) < 0)
                 return sp_err_wrap(err, "septa run: --memory");
@@ -165,24 +274,64 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
             if (sp_parse_i64(optarg, 1, INT64_MAX, &o.pids_limit, err) < 0)
                 return sp_err_wrap(err, "septa run: --pids-limit");
             break;
-        case OPT_CAP_ADD: strv_push(&add, &nadd, optarg); break;
-        case OPT_CAP_DROP: strv_push(&drop, &ndrop, optarg); break;
-        case OPT_SECURITY_OPT:
-            if (strcmp(optarg, "seccomp=unconfined") == 0)
-                o.seccomp_unconfined = true;
-            else
-                return sp_err(err, 0, "septa run: --security-opt '%s': only "
-                                      "seccomp=unconfined is supported", optarg);
+        case OPT_CAP_ADD:
+            strv_push(&add, &nadd, optarg);
             break;
-        case 'h': usage(); return 0;
-        default: return sp_cli_bad_option(err, "septa run", argc, argv, optopt);
+        case OPT_CAP_DROP:
+            strv_push(&drop, &ndrop, optarg);
+            break;
+        case OPT_SECURITY_OPT:
+            if (strcmp(optarg, "seccomp=unconfined") == 0) {
+                o.seccomp_unconfined = true;
+                x.seccomp_unconfined = true;
+            } else if (strncmp(optarg, "seccomp=", 8) == 0 && optarg[8]) {
+                x.seccomp_file = optarg + 8;
+            } else {
+                return sp_err(err, 0,
+                              "septa run: --security-opt '%s': expected "
+                              "seccomp=unconfined or seccomp=FILE",
+                              optarg);
+            }
+            break;
+        case OPT_NETWORK:
+            x.network = optarg;
+            break;
+        case 'p':
+            strv_push(&pub, &npub, optarg);
+            break;
+        case OPT_DNS:
+            strv_push(&dns, &ndns, optarg);
+            break;
+        case OPT_IP:
+            x.ip = optarg;
+            break;
+        case OPT_PARTITION:
+            x.partition = optarg;
+            break;
+        case OPT_USERNS:
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "host") != 0)
+                return sp_err(err, 0, "septa run: --user-ns '%s': expected auto or host", optarg);
+            x.userns = optarg;
+            break;
+        case 'h':
+            usage();
+            return 0;
+        default:
+            return sp_cli_bad_option(err, "septa run", argc, argv, optopt);
         }
     }
     if (optind >= argc)
         return sp_err(err, 0, "septa run: no image given (see 'septa run --help')");
-    if (detach)
-        return sp_err(err, 0, "septa run: -d: detached containers need the monitor, "
-                                    "which is not written yet; run in the foreground");
+    if (x.userns && strcmp(x.userns, "auto") == 0 && o.read_only)
+        return sp_err(err, 0,
+                      "septa run: --user-ns=auto with --read-only: the root filesystem's "
+                      "owners cannot be shifted into the range on a read-only root");
+    if (detach && o.tty)
+        return sp_err(err, 0, "septa run: -t with -d: a detached container has no terminal");
+    if (strcmp(restart, "no") != 0 && !detach)
+        return sp_err(err, 0, "septa run: --restart needs -d (the monitor restarts)");
+    if (strcmp(restart, "no") != 0 && rm)
+        return sp_err(err, 0, "septa run: --restart and --rm contradict each other");
     /* -v NAME:/ctr names a volume (created on first use, as docker does). */
     for (size_t k = 0; k < nvols; k++) {
         if (vols[k][0] == '/')
@@ -196,8 +345,8 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
         if (sp_volume_get(g->data_root, vname, &vol, &e) < 0 &&
             sp_volume_create(g->data_root, vname, &vol, err) < 0)
             return sp_err_wrap(err, "septa run: -v '%s'", vols[k]);
-        char *full = sp_xasprintf("%s%s", json_string_value(json_object_get(vol, "mountpoint")),
-                                  colon);
+        char *full =
+            sp_xasprintf("%s%s", json_string_value(json_object_get(vol, "mountpoint")), colon);
         free(vols[k]);
         vols[k] = full;
     }
@@ -215,12 +364,34 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
         return sp_err_wrap(err, "septa run");
     char id[65];
     new_id(id);
+    /* The default hostname is the container's name (or short id, as docker's):
+     * it is also the name the other containers on its switches know it by. */
+    char short_id[13];
+    snprintf(short_id, sizeof(short_id), "%.12s", id);
+    if (!o.hostname)
+        o.hostname = name && strlen(name) <= 63 ? name : short_id;
     _cleanup_free_ char *bundle = NULL;
     if (sp_image_container_prepare(g->data_root, image, id, name, &o, &bundle, err) < 0)
         return sp_err_wrap(err, "septa run");
+    x.publish = pub;
+    x.dns = dns;
+    if (sp_run_extra_apply(g->data_root, bundle, id, name ? name : short_id, &x, err) < 0) {
+        _cleanup_error_ sp_error *e1 = NULL;
+        sp_image_unmount(g->data_root, id, &e1);
+        return sp_err_wrap(err, "septa run");
+    }
+    if (detach)
+        return run_detached(g, id, restart, rm, err);
     struct sp_create_opts co = {.bundle = bundle};
     int status = 0;
     int r = sp_container_run(g->root, id, &co, &status, err);
+    {
+        /* The workload is gone: its ports and addresses go with it (an
+         * exited container keeps no lease, as with podman). */
+        _cleanup_error_ sp_error *en = NULL;
+        if (sp_run_net_teardown(g->data_root, id, &en) < 0)
+            sp_warn("removing the network of %.12s: %s", id, en->msg);
+    }
     if (r < 0 || rm) {
         /* The runtime deleted its state when the init exited; the root goes
          * now with --rm, or on failure (nothing half-made stays). */

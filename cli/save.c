@@ -18,13 +18,16 @@ int sp_cmd_save(struct sp_globals *g, int argc, char **argv, sp_error **err)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
+        case 'o':
+            output = optarg;
+            break;
         case 'h':
             printf("Usage: septa save -o PATH IMAGE...\n\n"
                    "Write images as one OCI layout tar; loading it gives the same digests.\n\n"
                    "  -o, --output PATH   the tar to write (replaced atomically)\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa save", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa save", argc, argv, optopt);
         }
     }
     if (!output)

@@ -18,20 +18,25 @@ static int system_df(struct sp_globals *g, int argc, char **argv, sp_error **err
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': format = optarg; break;
+        case 'f':
+            format = optarg;
+            break;
         case 'h':
             printf("Usage: septa system df [--format text|json]\n\n"
                    "Show the disk space used by images (blobs and unpacked layers), container\n"
                    "root filesystems (upper dirs), volumes and partial loads.\n");
             return 0;
-        default: return sp_cli_bad_option(err, "septa system df", argc, argv, optopt);
+        default:
+            return sp_cli_bad_option(err, "septa system df", argc, argv, optopt);
         }
     }
     if (optind < argc)
         return sp_err(err, 0, "septa system df: unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa system df: --format: unknown format '%s' (expected text "
-                              "or json)", format);
+        return sp_err(err, 0,
+                      "septa system df: --format: unknown format '%s' (expected text "
+                      "or json)",
+                      format);
     _cleanup_json_ json_t *df = NULL;
     if (sp_image_df(g->data_root, &df, err) < 0)
         return sp_err_wrap(err, "septa system df");

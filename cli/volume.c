@@ -19,10 +19,17 @@ static int parse_format(const char *cmd, int argc, char **argv, const char **for
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': *format = optarg; break;
-        case 'q': *quiet = true; break;
-        case 'h': printf("%s", usage); return 1;
-        default: return sp_cli_bad_option(err, cmd, argc, argv, optopt);
+        case 'f':
+            *format = optarg;
+            break;
+        case 'q':
+            *quiet = true;
+            break;
+        case 'h':
+            printf("%s", usage);
+            return 1;
+        default:
+            return sp_cli_bad_option(err, cmd, argc, argv, optopt);
         }
     }
     if (strcmp(*format, "text") != 0 && strcmp(*format, "json") != 0)
@@ -37,7 +44,8 @@ static int volume_create(struct sp_globals *g, int argc, char **argv, sp_error *
     bool quiet = false;
     int r = parse_format("septa volume create", argc, argv, &format, &quiet,
                          "Usage: septa volume create NAME\n\nCreate a named volume: a directory "
-                         "under the data root that outlives containers.\n", err);
+                         "under the data root that outlives containers.\n",
+                         err);
     if (r != 0)
         return r < 0 ? -1 : 0;
     if (argc - optind != 1)
@@ -55,7 +63,8 @@ static int volume_ls(struct sp_globals *g, int argc, char **argv, sp_error **err
     bool quiet = false;
     int r = parse_format("septa volume ls", argc, argv, &format, &quiet,
                          "Usage: septa volume ls [-q] [--format text|json]\n\nList named "
-                         "volumes.\n", err);
+                         "volumes.\n",
+                         err);
     if (r != 0)
         return r < 0 ? -1 : 0;
     if (optind < argc)
@@ -72,7 +81,8 @@ static int volume_ls(struct sp_globals *g, int argc, char **argv, sp_error **err
         printf("%-32s %-22s %s\n", "NAME", "CREATED", "MOUNTPOINT");
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         const char *name = json_string_value(json_object_get(v, "name"));
         if (quiet)
             printf("%s\n", name);
@@ -87,9 +97,9 @@ static int volume_inspect(struct sp_globals *g, int argc, char **argv, sp_error 
 {
     const char *format = "json";
     bool quiet = false;
-    int r = parse_format("septa volume inspect", argc, argv, &format, &quiet,
-                         "Usage: septa volume inspect NAME...\n\nShow volumes as a JSON array.\n",
-                         err);
+    int r =
+        parse_format("septa volume inspect", argc, argv, &format, &quiet,
+                     "Usage: septa volume inspect NAME...\n\nShow volumes as a JSON array.\n", err);
     if (r != 0)
         return r < 0 ? -1 : 0;
     if (optind >= argc)
@@ -112,7 +122,8 @@ static int volume_rm(struct sp_globals *g, int argc, char **argv, sp_error **err
     bool quiet = false;
     int r = parse_format("septa volume rm", argc, argv, &format, &quiet,
                          "Usage: septa volume rm NAME...\n\nRemove named volumes and their "
-                         "data.\n", err);
+                         "data.\n",
+                         err);
     if (r != 0)
         return r < 0 ? -1 : 0;
     if (optind >= argc)

@@ -185,6 +185,21 @@ int sp_image_container_list(const char *data_root, json_t **out, sp_error **err)
 /* Record how a container's command ended ({"exit_code", "finished"}). */
 int sp_image_container_exited(const char *data_root, const char *id, int status,
                               sp_error **err);
+/* One container record (as in the list, with "monitor": none|running|exited|gone). */
+int sp_image_container_get(const char *data_root, const char *id, json_t **out, sp_error **err);
+/* Merge `fields` into a container record under its lock (a null value deletes). */
+int sp_image_container_update(const char *data_root, const char *id, json_t *fields,
+                              sp_error **err);
+/* Kill a detached container's monitor and wait for it (before rm -f: so it
+ * neither records into nor restarts what is being removed). */
+int sp_image_container_monitor_stop(const char *data_root, const char *id, sp_error **err);
+/*
+ * --restart no|always|on-failure[:N] -> *limit -1 (never), 0 (no limit; also
+ * on-failure:0) or N restarts at most; *on_failure: only after a non-zero exit.
+ */
+int sp_restart_policy_parse(const char *s, int *limit, bool *on_failure, sp_error **err);
+/* `septa stop`: tell the monitor not to restart the container (start clears it). */
+int sp_image_container_mark_stopped(const char *data_root, const char *id, sp_error **err);
 /* A container by id, unique id prefix or name -> its full id (free it). */
 int sp_image_container_find(const char *data_root, const char *ref, char **id, sp_error **err);
 

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int add_entry(struct archive *a, const char *name, mode_t type, const void *data,
-                     size_t len, int fd, uint64_t fdsize, sp_error **err)
+static int add_entry(struct archive *a, const char *name, mode_t type, const void *data, size_t len,
+                     int fd, uint64_t fdsize, sp_error **err)
 {
     struct archive_entry *e = archive_entry_new();
     archive_entry_set_pathname(e, name);
@@ -86,7 +86,8 @@ static int write_layout(struct archive *a, struct sp_store *s, json_t *images, s
     _cleanup_json_ json_t *manifests = json_array();
     size_t i;
     json_t *img;
-    json_array_foreach(images, i, img) {
+    json_array_foreach(images, i, img)
+    {
         const char *digest = json_string_value(json_object_get(img, "digest"));
         const char *name = json_string_value(json_object_get(img, "save_name"));
         int64_t msize = sp_blob_size(s, digest, err);
@@ -99,8 +100,8 @@ static int write_layout(struct archive *a, struct sp_store *s, json_t *images, s
         json_t *m = json_loadb(mtext, mlen, 0, NULL);
         const char *mt = json_string_value(json_object_get(m, "mediaType"));
         json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType",
-                                 mt ? mt : "application/vnd.oci.image.manifest.v1+json",
-                                 "digest", digest, "size", (json_int_t)msize);
+                                 mt ? mt : "application/vnd.oci.image.manifest.v1+json", "digest",
+                                 digest, "size", (json_int_t)msize);
         json_decref(m);
         if (name && *name)
             json_object_set_new(desc, "annotations",
@@ -112,7 +113,8 @@ static int write_layout(struct archive *a, struct sp_store *s, json_t *images, s
             return -1;
         size_t k;
         json_t *l;
-        json_array_foreach(json_object_get(img, "layers"), k, l) {
+        json_array_foreach(json_object_get(img, "layers"), k, l)
+        {
             if (add_blob(a, s, json_string_value(json_object_get(l, "blob")), done, err) < 0)
                 return -1;
         }
@@ -137,7 +139,8 @@ int sp_image_save(const char *data_root, char *const *refs, size_t nrefs, const 
         const char *save_name = "";
         size_t k;
         json_t *nm;
-        json_array_foreach(json_object_get(r, "names"), k, nm) {
+        json_array_foreach(json_object_get(r, "names"), k, nm)
+        {
             if (strcmp(json_string_value(nm), norm) == 0)
                 save_name = norm;
         }

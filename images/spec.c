@@ -16,21 +16,53 @@
 #include <unistd.h>
 
 static const char *const default_caps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",     "CAP_KILL",
-    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID",
-    "CAP_SYS_CHROOT",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+    "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+    "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT",
 };
 
 static const char *const all_caps[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-    "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
-    "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON",
-    "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
 
 /*
@@ -40,20 +72,62 @@ static const char *const all_caps[] = {
  * would refuse anyway (kept here for defence in depth).
  */
 static const char *const denied_syscalls[] = {
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module",
-    "delete_module", "finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
-    "get_kernel_syms", "init_module", "ioperm", "iopl", "kcmp", "kexec_file_load",
-    "kexec_load", "keyctl", "lookup_dcookie", "move_mount", "nfsservctl", "open_by_handle_at",
-    "open_tree", "perf_event_open", "personality", "pivot_root", "process_vm_readv",
-    "process_vm_writev", "query_module", "quotactl", "reboot", "request_key", "setns",
-    "settimeofday", "stime", "swapoff", "swapon", "syslog", "umount", "umount2", "unshare",
-    "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+    "acct",
+    "add_key",
+    "bpf",
+    "clock_adjtime",
+    "clock_settime",
+    "create_module",
+    "delete_module",
+    "finit_module",
+    "fsconfig",
+    "fsmount",
+    "fsopen",
+    "fspick",
+    "get_kernel_syms",
+    "init_module",
+    "ioperm",
+    "iopl",
+    "kcmp",
+    "kexec_file_load",
+    "kexec_load",
+    "keyctl",
+    "lookup_dcookie",
+    "move_mount",
+    "nfsservctl",
+    "open_by_handle_at",
+    "open_tree",
+    "perf_event_open",
+    "personality",
+    "pivot_root",
+    "process_vm_readv",
+    "process_vm_writev",
+    "query_module",
+    "quotactl",
+    "reboot",
+    "request_key",
+    "setns",
+    "settimeofday",
+    "stime",
+    "swapoff",
+    "swapon",
+    "syslog",
+    "umount",
+    "umount2",
+    "unshare",
+    "uselib",
+    "userfaultfd",
+    "ustat",
+    "vm86",
+    "vm86old",
 };
 
 static const char *const masked_paths[] = {
-    "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-    "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
-    "/sys/devices/virtual/powercap",
+    "/proc/acpi",        "/proc/kcore",
+    "/proc/keys",        "/proc/latency_stats",
+    "/proc/timer_list",  "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/scsi",
+    "/sys/firmware",     "/sys/devices/virtual/powercap",
 };
 
 static const char *const readonly_paths[] = {
@@ -225,8 +299,7 @@ int sp_image_resolve_user(const char *rootfs, const char *spec, uid_t *uid, gid_
         const char *line = groups;
         while (line && *line) {
             const char *end = strchr(line, '\n');
-            _cleanup_free_ char *l =
-                end ? strndup(line, (size_t)(end - line)) : sp_xstrdup(line);
+            _cleanup_free_ char *l = end ? strndup(line, (size_t)(end - line)) : sp_xstrdup(line);
             char *fields[4] = {0};
             char *p = l;
             for (int i = 0; i < 4 && p; i++) {
@@ -265,7 +338,8 @@ static void env_set(json_t *env, const char *kv)
     size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
     size_t i;
     json_t *v;
-    json_array_foreach(env, i, v) {
+    json_array_foreach(env, i, v)
+    {
         const char *s = json_string_value(v);
         if (s && strncmp(s, kv, klen) == 0 && (s[klen] == '=' || s[klen] == '\0')) {
             json_array_set_new(env, i, json_string(kv));
@@ -279,7 +353,8 @@ static bool env_has(json_t *env, const char *key)
 {
     size_t klen = strlen(key), i;
     json_t *v;
-    json_array_foreach(env, i, v) {
+    json_array_foreach(env, i, v)
+    {
         const char *s = json_string_value(v);
         if (s && strncmp(s, key, klen) == 0 && s[klen] == '=')
             return true;
@@ -341,8 +416,8 @@ static json_t *default_mounts(void)
     json_t *m = json_array();
     static const char *const proc[] = {"nosuid", "noexec", "nodev"};
     static const char *const dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k"};
-    static const char *const pts[] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666",
-                                      "mode=0620", "gid=5"};
+    static const char *const pts[] = {"nosuid",        "noexec",    "newinstance",
+                                      "ptmxmode=0666", "mode=0620", "gid=5"};
     static const char *const shm[] = {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"};
     static const char *const mq[] = {"nosuid", "noexec", "nodev"};
     static const char *const sys[] = {"nosuid", "noexec", "nodev", "ro"};
@@ -408,8 +483,8 @@ static int resources(const struct sp_run_opts *o, json_t **out, sp_error **err)
     return 0;
 }
 
-int sp_image_runtime_config(json_t *image_config, const char *rootfs,
-                            const struct sp_run_opts *o, json_t **out, sp_error **err)
+int sp_image_runtime_config(json_t *image_config, const char *rootfs, const struct sp_run_opts *o,
+                            json_t **out, sp_error **err)
 {
     json_t *ic = json_object_get(image_config, "config");
     if (ic && !json_is_object(ic))
@@ -433,16 +508,19 @@ int sp_image_runtime_config(json_t *image_config, const char *rootfs,
     }
     size_t i;
     json_t *v;
-    json_array_foreach(args, i, v) {
+    json_array_foreach(args, i, v)
+    {
         if (!json_is_string(v))
             return sp_err(err, EINVAL, "image config: Entrypoint/Cmd: expected strings");
     }
     if (json_array_size(args) == 0)
-        return sp_err_status(err, SP_EXIT_SEPTA, 0, "no command: the image has no Entrypoint "
-                                                    "or Cmd and none was given");
+        return sp_err_status(err, SP_EXIT_SEPTA, 0,
+                             "no command: the image has no Entrypoint "
+                             "or Cmd and none was given");
 
     _cleanup_json_ json_t *env = json_array();
-    json_array_foreach(json_object_get(ic, "Env"), i, v) {
+    json_array_foreach(json_object_get(ic, "Env"), i, v)
+    {
         if (json_is_string(v))
             env_set(env, json_string_value(v));
     }
@@ -471,7 +549,8 @@ int sp_image_runtime_config(json_t *image_config, const char *rootfs,
         env_set(env, h);
     }
 
-    const char *cwd = o->workdir ? o->workdir : json_string_value(json_object_get(ic, "WorkingDir"));
+    const char *cwd =
+        o->workdir ? o->workdir : json_string_value(json_object_get(ic, "WorkingDir"));
     if (!cwd || !*cwd)
         cwd = "/";
     if (cwd[0] != '/')
@@ -520,18 +599,17 @@ int sp_image_runtime_config(json_t *image_config, const char *rootfs,
     json_t *process = json_pack(
         "{s:b, s:{s:I, s:I, s:O}, s:O, s:O, s:s, s:{s:O, s:O, s:O}, s:[{s:s, s:I, s:I}], s:b}",
         "terminal", o->tty, "user", "uid", (json_int_t)uid, "gid", (json_int_t)gid,
-        "additionalGids", gids, "args", args, "env", env, "cwd", cwd, "capabilities",
-        "bounding", caps, "effective", caps, "permitted", caps,
-        "rlimits", "type", "RLIMIT_NOFILE", "hard", nofile, "soft", nofile, "noNewPrivileges",
-        false);
+        "additionalGids", gids, "args", args, "env", env, "cwd", cwd, "capabilities", "bounding",
+        caps, "effective", caps, "permitted", caps, "rlimits", "type", "RLIMIT_NOFILE", "hard",
+        nofile, "soft", nofile, "noNewPrivileges", false);
     /* No ambient set: a non-root user loses its capabilities at exec, as with
      * docker and podman, unless the binary carries file capabilities. */
 
     json_t *linux_ = json_pack(
-        "{s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}], s:o, s:o, s:o, s:O}", "namespaces",
-        "type", "pid", "type", "network", "type", "ipc", "type", "uts", "type", "mount", "type",
-        "cgroup", "maskedPaths", strv_json(masked_paths, SP_ARRAY_SIZE(masked_paths)),
-        "readonlyPaths", strv_json(readonly_paths, SP_ARRAY_SIZE(readonly_paths)), "seccomp",
+        "{s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}], s:o, s:o, s:o, s:O}", "namespaces", "type",
+        "pid", "type", "network", "type", "ipc", "type", "uts", "type", "mount", "type", "cgroup",
+        "maskedPaths", strv_json(masked_paths, SP_ARRAY_SIZE(masked_paths)), "readonlyPaths",
+        strv_json(readonly_paths, SP_ARRAY_SIZE(readonly_paths)), "seccomp",
         o->seccomp_unconfined ? json_null() : seccomp_profile(), "resources", res);
     if (o->seccomp_unconfined)
         json_object_del(linux_, "seccomp");

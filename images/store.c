@@ -18,20 +18,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define MT_OCI_CONFIG      "application/vnd.oci.image.config.v1+json"
+#define MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MANIFEST_MAX (4u << 20)
+#define MANIFEST_MAX       (4u << 20)
 
 const char *sp_image_host_arch(void)
 {
     static struct utsname u;
     if (uname(&u) < 0)
         return "amd64";
-    static const struct { const char *machine, *arch; } map[] = {
-        {"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"},
+    static const struct {
+        const char *machine, *arch;
+    } map[] = {
+        {"x86_64", "amd64"}, {"aarch64", "arm64"},   {"i686", "386"},    {"i386", "386"},
         {"armv7l", "arm"},   {"ppc64le", "ppc64le"}, {"s390x", "s390x"}, {"riscv64", "riscv64"},
     };
     for (size_t i = 0; i < SP_ARRAY_SIZE(map); i++)
@@ -119,7 +121,8 @@ static json_t *names_of(json_t *rec, const char *digest)
     size_t n = 0;
     const char *k;
     json_t *val;
-    json_object_foreach(all, k, val) {
+    json_object_foreach(all, k, val)
+    {
         if (json_is_string(val) && strcmp(json_string_value(val), digest) == 0)
             v[n++] = k;
     }
@@ -164,7 +167,8 @@ static const char *lookup(json_t *rec, const char *ref, sp_error **err)
         const char *k;
         json_t *img;
         size_t hl = strlen(hex);
-        json_object_foreach(json_object_get(rec, "images"), k, img) {
+        json_object_foreach(json_object_get(rec, "images"), k, img)
+        {
             const char *cfg = json_string_value(json_object_get(img, "config"));
             bool m = strncmp(k + 7, hex, hl) == 0 || (cfg && strncmp(cfg + 7, hex, hl) == 0);
             if (!m)
@@ -349,9 +353,9 @@ static int import_manifest(struct sp_store *s, struct source *src, const char *m
                 return -1;
         }
         total += (uint64_t)lsize;
-        json_array_append_new(lrec, json_pack("{s:s, s:s, s:s, s:I}", "blob", ldigest, "diff_id",
-                                              diff_id, "media_type", lmt, "size",
-                                              (json_int_t)lsize));
+        json_array_append_new(lrec,
+                              json_pack("{s:s, s:s, s:s, s:I}", "blob", ldigest, "diff_id", diff_id,
+                                        "media_type", lmt, "size", (json_int_t)lsize));
     }
     _cleanup_free_ char *loaded = now_iso();
     *record = json_pack("{s:s, s:O, s:s, s:s, s:s, s:s, s:I}", "config", cdigest, "layers", lrec,
@@ -366,8 +370,8 @@ struct pending {
 };
 
 /* Pick the host's manifest from an index blob (already in the store). */
-static int pick_platform(struct sp_store *s, struct source *src, const char *idigest,
-                         char **out, sp_error **err)
+static int pick_platform(struct sp_store *s, struct source *src, const char *idigest, char **out,
+                         sp_error **err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
@@ -476,7 +480,9 @@ static int scan_oci(struct sp_store *s, struct source *src, struct pending **out
         }
         /* A bare tag ("latest") names no repository; such an image loads
          * untagged and can be named with `septa tag`. */
-        const char *full = cname ? cname : (name && (strchr(name, '/') || strchr(name, ':'))) ? name : NULL;
+        const char *full = cname                                                ? cname
+                           : (name && (strchr(name, '/') || strchr(name, ':'))) ? name
+                                                                                : NULL;
         if (ingest_desc(s, src, digest, size, err) < 0) {
             rc = -1;
             break;
@@ -531,8 +537,8 @@ static const char *layer_media_of(struct sp_store *s, const char *digest)
  * are not addressed by digest, so an OCI manifest is made for each image
  * (deterministically, so loading the same archive twice gives one digest).
  */
-static int scan_docker(struct sp_store *s, struct source *src, struct pending **out,
-                       size_t *nout, sp_error **err)
+static int scan_docker(struct sp_store *s, struct source *src, struct pending **out, size_t *nout,
+                       sp_error **err)
 {
     _cleanup_close_ int fd = src_open(src, "manifest.json", err);
     if (fd < 0)
@@ -589,19 +595,18 @@ static int scan_docker(struct sp_store *s, struct source *src, struct pending **
                 rc = -1;
                 break;
             }
-            json_array_append_new(ldescs,
-                                  json_pack("{s:s, s:s, s:I}", "mediaType",
-                                            layer_media_of(s, ldigest), "digest", ldigest, "size",
-                                            (json_int_t)lsize));
+            json_array_append_new(ldescs, json_pack("{s:s, s:s, s:I}", "mediaType",
+                                                    layer_media_of(s, ldigest), "digest", ldigest,
+                                                    "size", (json_int_t)lsize));
         }
         if (rc < 0) {
             json_decref(ldescs);
             break;
         }
-        _cleanup_json_ json_t *man = json_pack(
-            "{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
-            MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", cdigest, "size",
-            (json_int_t)csize, "layers", ldescs);
+        _cleanup_json_ json_t *man =
+            json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:o}", "schemaVersion", 2, "mediaType",
+                      MT_OCI_MANIFEST, "config", "mediaType", MT_OCI_CONFIG, "digest", cdigest,
+                      "size", (json_int_t)csize, "layers", ldescs);
         _cleanup_free_ char *mtext = json_dumps(man, JSON_COMPACT | JSON_SORT_KEYS);
         char mdigest[SP_DIGEST_MAX];
         if (sp_blob_put_buf(s, mtext, strlen(mtext), mdigest, err) < 0) {
@@ -650,8 +655,8 @@ static int extract_tar(struct sp_store *s, const char *path, char **tmpdir, sp_e
     return 0;
 }
 
-static int open_source(struct sp_store *s, const char *path, struct source *src,
-                       char **tmpdir, sp_error **err)
+static int open_source(struct sp_store *s, const char *path, struct source *src, char **tmpdir,
+                       sp_error **err)
 {
     struct stat st;
     if (stat(path, &st) < 0)
@@ -671,8 +676,10 @@ static int open_source(struct sp_store *s, const char *path, struct source *src,
     else if (faccessat(src->dirfd, "manifest.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
         src->docker = true;
     else
-        return sp_err(err, 0, "%s: neither an OCI layout (oci-layout) nor a docker archive "
-                              "(manifest.json)", path);
+        return sp_err(err, 0,
+                      "%s: neither an OCI layout (oci-layout) nor a docker archive "
+                      "(manifest.json)",
+                      path);
     return 0;
 }
 
@@ -863,7 +870,8 @@ int sp_image_inspect(const char *data_root, const char *ref, json_t **out, sp_er
     json_t *diff_ids = json_array(), *layers = json_array();
     size_t i;
     json_t *l;
-    json_array_foreach(json_object_get(r, "layers"), i, l) {
+    json_array_foreach(json_object_get(r, "layers"), i, l)
+    {
         json_array_append(diff_ids, json_object_get(l, "diff_id"));
         _cleanup_free_ char *lp =
             sp_layer_path(s, json_string_value(json_object_get(l, "diff_id")));
@@ -911,12 +919,14 @@ static void referenced(json_t *rec, json_t *blobs, json_t *layers)
 {
     const char *k;
     json_t *img;
-    json_object_foreach(json_object_get(rec, "images"), k, img) {
+    json_object_foreach(json_object_get(rec, "images"), k, img)
+    {
         json_array_append_new(blobs, json_string(k));
         json_array_append(blobs, json_object_get(img, "config"));
         size_t i;
         json_t *l;
-        json_array_foreach(json_object_get(img, "layers"), i, l) {
+        json_array_foreach(json_object_get(img, "layers"), i, l)
+        {
             json_array_append(blobs, json_object_get(l, "blob"));
             json_array_append(layers, json_object_get(l, "diff_id"));
         }
@@ -945,8 +955,7 @@ static int prune_locked(struct sp_store *s, json_t *report, sp_error **err)
         return -1;
     size_t i;
     json_t *r;
-    json_array_foreach(roots, i, r)
-        json_array_extend(layers, json_object_get(r, "layers"));
+    json_array_foreach(roots, i, r) json_array_extend(layers, json_object_get(r, "layers"));
     uint64_t nb = 0, nl = 0, bytes = 0;
     if (sp_storage_prune(s, blobs, layers, &nb, &nl, &bytes, err) < 0)
         return -1;
@@ -996,11 +1005,14 @@ int sp_image_remove(const char *data_root, const char *ref, bool force, json_t *
             return 0;
         }
         if (!by_name && json_array_size(names) > 1 && !force)
-            return sp_err(err, 0, "image '%s' has several names (%zu); remove them one by one "
-                                  "or use --force", ref, json_array_size(names));
+            return sp_err(err, 0,
+                          "image '%s' has several names (%zu); remove them one by one "
+                          "or use --force",
+                          ref, json_array_size(names));
         size_t i;
         json_t *nm;
-        json_array_foreach(names, i, nm) {
+        json_array_foreach(names, i, nm)
+        {
             json_object_del(json_object_get(rec, "names"), json_string_value(nm));
             json_array_append(out, nm);
         }
@@ -1034,7 +1046,8 @@ int sp_image_gc(const char *data_root, sp_rootfs_alive_fn alive, void *data, jso
     json_object_set_new(r, "roots_removed", removed);
     size_t i;
     json_t *root;
-    json_array_foreach(roots, i, root) {
+    json_array_foreach(roots, i, root)
+    {
         const char *id = json_string_value(json_object_get(root, "id"));
         const char *owner = json_string_value(json_object_get(root, "owner"));
         bool broken = json_is_true(json_object_get(root, "broken"));
@@ -1124,15 +1137,14 @@ int sp_image_df(const char *data_root, json_t **out, sp_error **err)
     uint64_t vsize = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(vols, i, v)
-        vsize += (uint64_t)json_integer_value(json_object_get(v, "size"));
-    *out = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "images",
-                     (json_int_t)json_object_size(json_object_get(rec, "images")), "blobs",
-                     (json_int_t)sp_du_at(s->dirfd, "blobs"), "layers",
-                     (json_int_t)sp_du_at(s->dirfd, "layers"), "containers",
-                     (json_int_t)json_array_size(roots), "containers_size",
-                     (json_int_t)sp_du_at(s->dirfd, "containers"), "volumes",
-                     (json_int_t)json_array_size(vols), "volumes_size", (json_int_t)vsize, "tmp",
-                     (json_int_t)sp_du_at(s->dirfd, "tmp"));
+    json_array_foreach(vols, i, v) vsize +=
+        (uint64_t)json_integer_value(json_object_get(v, "size"));
+    *out = json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "images",
+        (json_int_t)json_object_size(json_object_get(rec, "images")), "blobs",
+        (json_int_t)sp_du_at(s->dirfd, "blobs"), "layers", (json_int_t)sp_du_at(s->dirfd, "layers"),
+        "containers", (json_int_t)json_array_size(roots), "containers_size",
+        (json_int_t)sp_du_at(s->dirfd, "containers"), "volumes", (json_int_t)json_array_size(vols),
+        "volumes_size", (json_int_t)vsize, "tmp", (json_int_t)sp_du_at(s->dirfd, "tmp"));
     return 0;
 }

@@ -101,6 +101,7 @@ struct sp_partition_req {
     bool isolated;
     uint64_t hugepage_size; /* bytes, 0 = normal pages */
     const char *kernel, *initrd, *append, *disk;
+    const char *base;    /* read-only base image: the disk is a qcow2 overlay on it */
     const char *network; /* switch name, or NULL */
     enum sp_accel accel;
 };
@@ -114,6 +115,7 @@ struct sp_partition {
     bool isolated;
     uint64_t hugepage_size;
     char *kernel, *initrd, *append, *disk;
+    char *base;    /* with --base: the base image; disk is then our overlay on it */
     char *network; /* switch of the guest's NIC, or NULL */
     enum sp_accel accel;
     /* while a guest runs */
@@ -183,8 +185,10 @@ int sp_store_load(const char *data_root, const char *name, struct sp_partition *
                   sp_error **err);
 int sp_store_save(const char *data_root, const struct sp_partition *p, sp_error **err);
 int sp_store_remove(const char *data_root, const char *name, sp_error **err);
-/* <data_root>/partitions/NAME.d: console log, sockets, pid file. */
+/* <data_root>/partitions/NAME.d: console log, sockets, pid file, --base overlay. */
 char *sp_store_run_dir(const char *data_root, const char *name);
+/* Where a partition's --base overlay lives: NAME.d/disk.qcow2 (removed with the record). */
+char *sp_store_overlay_path(const char *data_root, const char *name);
 
 /* A spec file (--spec) fills a request; strings point into the document. */
 int sp_partition_req_from_spec(const sp_jdoc *doc, struct sp_partition_req *req, sp_error **err);

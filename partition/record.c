@@ -25,6 +25,7 @@ void sp_partition_free(struct sp_partition *p)
     free(p->initrd);
     free(p->append);
     free(p->disk);
+    free(p->base);
     free(p->cgroup);
     free(p->accel_used);
     free(p->network);
@@ -117,6 +118,7 @@ json_t *sp_partition_to_json(const struct sp_partition *p)
     set_opt_str(j, "initrd", p->initrd);
     set_opt_str(j, "append", p->append);
     set_opt_str(j, "disk", p->disk);
+    set_opt_str(j, "base", p->base);
     if (p->pid > 0) {
         json_object_set_new(j, "pid", json_integer(p->pid));
         json_object_set_new(j, "start_time", json_integer((json_int_t)p->start_time));
@@ -146,29 +148,11 @@ static int get_opt_strdup(const sp_jdoc *doc, json_t *root, const char *key, cha
 int sp_partition_from_json(const sp_jdoc *doc, struct sp_partition **out, sp_error **err)
 {
     static const char *const known[] = {
-        "name",
-        "cpus",
-        "nodes",
-        "memory",
-        "memory_per_node",
-        "shared",
-        "isolated",
-        "hugepage_size",
-        "accel",
-        "kernel",
-        "initrd",
-        "append",
-        "disk",
-        "pid",
-        "start_time",
-        "cgroup",
-        "accel_used",
-        "network",
-        "tap",
-        "address",
-        "gateway",
-        "mac",
-        NULL,
+        "name",       "cpus",     "nodes",         "memory",  "memory_per_node",
+        "shared",     "isolated", "hugepage_size", "accel",   "kernel",
+        "initrd",     "append",   "disk",          "base",    "pid",
+        "start_time", "cgroup",   "accel_used",    "network", "tap",
+        "address",    "gateway",  "mac",           NULL,
     };
     json_t *root = doc->root;
     if (!json_is_object(root))
@@ -203,6 +187,7 @@ int sp_partition_from_json(const sp_jdoc *doc, struct sp_partition **out, sp_err
         get_opt_strdup(doc, root, "initrd", &p->initrd, err) < 0 ||
         get_opt_strdup(doc, root, "append", &p->append, err) < 0 ||
         get_opt_strdup(doc, root, "disk", &p->disk, err) < 0 ||
+        get_opt_strdup(doc, root, "base", &p->base, err) < 0 ||
         get_opt_strdup(doc, root, "cgroup", &p->cgroup, err) < 0 ||
         get_opt_strdup(doc, root, "accel_used", &p->accel_used, err) < 0 ||
         get_opt_strdup(doc, root, "network", &p->network, err) < 0 ||
@@ -538,6 +523,11 @@ int sp_partition_validate(const struct sp_topology *t, const struct sp_reserve *
         check_file("--initrd", req->initrd, &p->initrd, err) < 0 ||
         check_file("--disk", req->disk, &p->disk, err) < 0)
         return -1;
+    /* The overlay becomes the guest's disk, so a second disk has no place. */
+    if (req->base && req->disk)
+        return sp_err(err, 0, "--base and --disk: give one (--base makes the disk)");
+    if (check_file("--base", req->base, &p->base, err) < 0)
+        return -1;
     if (req->append)
         p->append = sp_xstrdup(req->append);
     if (req->network) {
@@ -558,7 +548,7 @@ int sp_partition_req_from_spec(const sp_jdoc *doc, struct sp_partition_req *req,
 {
     static const char *const known[] = {
         "name",   "cpus",   "cpu_count", "nodes", "memory", "shared",  "isolated", "hugepages",
-        "kernel", "initrd", "append",    "disk",  "accel",  "network", NULL,
+        "kernel", "initrd", "append",    "disk",  "accel",  "network", "base",     NULL,
     };
     json_t *root = doc->root;
     if (!json_is_object(root))
@@ -578,6 +568,7 @@ int sp_partition_req_from_spec(const sp_jdoc *doc, struct sp_partition_req *req,
         sp_json_get_str(doc, root, "", "initrd", false, &req->initrd, err) < 0 ||
         sp_json_get_str(doc, root, "", "append", false, &req->append, err) < 0 ||
         sp_json_get_str(doc, root, "", "disk", false, &req->disk, err) < 0 ||
+        sp_json_get_str(doc, root, "", "base", false, &req->base, err) < 0 ||
         sp_json_get_str(doc, root, "", "network", false, &req->network, err) < 0)
         return -1;
     json_t *mem = json_object_get(root, "memory");
@@ -618,6 +609,11 @@ static char *store_dir(const char *data_root)
 char *sp_store_run_dir(const char *data_root, const char *name)
 {
     return sp_xasprintf("%s/partitions/%s.d", data_root, name);
+}
+
+char *sp_store_overlay_path(const char *data_root, const char *name)
+{
+    return sp_xasprintf("%s/partitions/%s.d/disk.qcow2", data_root, name);
 }
 
 int sp_store_lock(const char *data_root, sp_error **err)

@@ -656,13 +656,24 @@ int sp_cgroup_pids(struct sp_cgroup *cg, pid_t **pids, size_t *n, sp_error **err
         return 0;
     size_t cap = 16, cnt = 0;
     pid_t *v = sp_xmalloc(cap * sizeof(pid_t));
-    if (collect_pids(cg->fd[pc], cg->dir[pc], &v, &cnt, &cap, 0, err) < 0) {
-        free(v);
-        return -1;
+    /* On v1 a process may have been put in only some hierarchies (a cpuset
+     * partition that someone wrote a pid into by hand): read every one. */
+    int last = cg->mode == SP_CGROUP_V2 ? 0 : SP_CG_NCTRL - 1;
+    for (int i = cg->mode == SP_CGROUP_V2 ? pc : 0; i <= last; i++) {
+        if (cg->fd[i] < 0)
+            continue;
+        if (collect_pids(cg->fd[i], cg->dir[i], &v, &cnt, &cap, 0, err) < 0) {
+            free(v);
+            return -1;
+        }
     }
     qsort(v, cnt, sizeof(pid_t), cmp_pid);
+    size_t u = 0;
+    for (size_t i = 0; i < cnt; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
     *pids = v;
-    *n = cnt;
+    *n = u;
     return 0;
 }
 

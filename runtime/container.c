@@ -307,6 +307,60 @@ static void leave_joined(int saved[SP_NS_COUNT])
     }
 }
 
+/*
+ * A user namespace joined by path: the new namespaces must belong to it, so
+ * they are created by a helper that joined it first (septa itself must keep
+ * its host privileges).  CLONE_PARENT makes the init septa's own child, as on
+ * the direct path; the helper reports its host pid and exits.
+ */
+static int clone_in_userns(struct create_ctx *x, struct child_args *a, int parent_sock,
+                           struct clone_args *ca, sp_error **err)
+{
+    _cleanup_close_ int ufd = open(x->c->ns[SP_NS_USER].path, O_RDONLY | O_CLOEXEC);
+    if (ufd < 0)
+        return sp_err(err, errno, "linux.namespaces: opening %s", x->c->ns[SP_NS_USER].path);
+    struct clone_args helper = {.exit_signal = SIGCHLD};
+    long hpid = syscall(SYS_clone3, &helper, sizeof(helper));
+    if (hpid < 0)
+        return sp_err(err, errno, "creating the namespace helper (clone3)");
+    if (hpid == 0) {
+        close(parent_sock);
+        struct clone_args ia = *ca;
+        ia.flags = (ia.flags & ~(uint64_t)(CLONE_PIDFD | CLONE_NEWUSER)) | CLONE_PARENT;
+        ia.pidfd = 0;
+        ia.exit_signal = 0; /* CLONE_PARENT: the kernel uses ours (SIGCHLD) */
+        long pid = -1;
+        if (setns(ufd, CLONE_NEWUSER) == 0)
+            pid = syscall(SYS_clone3, &ia, sizeof(ia));
+        if (pid == 0)
+            child_main(a);
+        if (pid < 0) {
+            sp_error *e = NULL;
+            sp_err(&e, errno, "linux.namespaces: joining %s and creating the init there",
+                   x->c->ns[SP_NS_USER].path);
+            sp_sync_send_error(a->sock, e);
+            _exit(SP_EXIT_SEPTA);
+        }
+        struct sp_sync_msg m = {.type = SP_SYNC_PID, .value = (int32_t)pid};
+        _exit(send(a->sock, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : 1);
+    }
+    int hs = 0;
+    while (waitpid((pid_t)hpid, &hs, 0) < 0 && errno == EINTR)
+        ;
+    struct sp_sync_msg m;
+    if (sp_sync_recv(parent_sock, &m, NULL, err) < 0)
+        return -1;
+    if (m.type == SP_SYNC_ERROR)
+        return sp_err(err, m.errnum, "%s", m.msg);
+    if (m.type != SP_SYNC_PID || m.value <= 0)
+        return sp_err(err, EPROTO, "the namespace helper failed");
+    x->pid = (pid_t)m.value;
+    x->pidfd = (int)syscall(SYS_pidfd_open, x->pid, 0);
+    if (x->pidfd < 0)
+        return sp_err(err, errno, "pidfd of the container's init");
+    return 0;
+}
+
 static int clone_init(struct create_ctx *x, struct child_args *a, int parent_sock, sp_error **err)
 {
     const struct sp_config *c = x->c;
@@ -329,6 +383,11 @@ static int clone_init(struct create_ctx *x, struct child_args *a, int parent_soc
         leave_joined(saved);
         return -1;
     }
+    if (c->ns[SP_NS_USER].path) {
+        int r = clone_in_userns(x, a, parent_sock, &ca, err);
+        leave_joined(saved);
+        return r;
+    }
     long pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid == 0) {
         close(parent_sock);
@@ -349,7 +408,8 @@ static int parent_sync(struct create_ctx *x, int sock, sp_error **err)
     const struct sp_config *c = x->c;
     if (x->cg && sp_cgroup_dirfd(x->cg) < 0 && sp_cgroup_attach(x->cg, x->pid, err) < 0)
         return -1;
-    if (c->ns[SP_NS_USER].enabled && sp_linux_write_idmaps(x->pid, c, err) < 0)
+    if (c->ns[SP_NS_USER].enabled && !c->ns[SP_NS_USER].path &&
+        sp_linux_write_idmaps(x->pid, c, err) < 0)
         return -1;
     /* P3: the namespaces exist, the child has not pivoted yet. */
     x->st.pid = x->pid;

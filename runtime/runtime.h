@@ -90,6 +90,10 @@ int sp_runtime_protect_exe(sp_error **err);
 /* A signal name ("KILL", "SIGTERM", "9") -> number. */
 int sp_signal_parse(const char *s, int *sig, sp_error **err);
 
+/* ---- for `septa run` (run-options engineer; runtime/seccomp-default.c) ---- */
+/* The built-in default seccomp profile (an allow-list), OCI linux.seccomp JSON text. */
+const char *sp_runtime_seccomp_default_json(void);
+
 /* The default config.json `septa oci spec` writes (like `runc spec`). */
 json_t *sp_spec_default(bool rootless);
 /* The `features` document (runtime-spec features.md). */

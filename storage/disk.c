@@ -64,8 +64,7 @@ static int run_tool(char *const argv[], sp_error **err)
     const char *line = last ? last + 1 : buf;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && !*line)
         return sp_err(err, ENOENT, "running %s: not installed", argv[0]);
-    return sp_err(err, 0, "%s failed (%s %d)%s%s", argv[0],
-                  WIFEXITED(status) ? "status" : "signal",
+    return sp_err(err, 0, "%s failed (%s %d)%s%s", argv[0], WIFEXITED(status) ? "status" : "signal",
                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), *line ? ": " : "",
                   line);
 }
@@ -104,8 +103,8 @@ int sp_disk_overlay(const char *base, const char *out, uint64_t size, sp_error *
     if (!abs)
         return sp_err(err, errno, "base image %s", base);
     _cleanup_free_ char *sz = size ? sp_xasprintf("%llu", (unsigned long long)size) : NULL;
-    char *argv[] = {"qemu-img", "create", "-q", "-f", "qcow2", "-F", (char *)fmt, "-b", abs,
-                    (char *)out, sz, NULL};
+    char *argv[] = {"qemu-img",  "create", "-q", "-f",        "qcow2", "-F",
+                    (char *)fmt, "-b",     abs,  (char *)out, sz,      NULL};
     if (run_tool(argv, err) < 0) {
         unlink(out);
         return sp_err_wrap(err, "creating the overlay %s on %s", out, base);
@@ -129,8 +128,9 @@ int sp_disk_ext4_from_dir(const char *dir, const char *out, uint64_t size, const
         return sp_err(err, e, "sizing %s", out);
     }
     _cleanup_free_ char *blocks = sp_xasprintf("%lluk", (unsigned long long)(size / 1024));
-    char *argv[] = {"mke2fs", "-q", "-F", "-t", "ext4", "-L", (char *)(label ? label : "septa"),
-                    "-d", (char *)dir, (char *)out, blocks, NULL};
+    char *argv[] = {
+        "mke2fs", "-q",        "-F",        "-t",   "ext4", "-L", (char *)(label ? label : "septa"),
+        "-d",     (char *)dir, (char *)out, blocks, NULL};
     if (run_tool(argv, err) < 0) {
         unlink(out);
         return sp_err_wrap(err, "making ext4 %s from %s", out, dir);

@@ -51,7 +51,8 @@ int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool 
         return sp_err(err, EINVAL, "rootfs %s: an image without layers", id);
     size_t i;
     json_t *d;
-    json_array_foreach(diff_ids, i, d) {
+    json_array_foreach(diff_ids, i, d)
+    {
         if (!json_is_string(d) || !sp_layer_exists(s, json_string_value(d)))
             return sp_err(err, ENOENT, "rootfs %s: layer %s is not in the store", id,
                           json_is_string(d) ? json_string_value(d) : "?");
@@ -61,14 +62,15 @@ int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool 
     _cleanup_free_ char *rel = sp_xasprintf("containers/%s", id);
     if (mkdirat(s->dirfd, rel, 0700) < 0)
         return sp_err(err, errno, "creating %s/%s", s->dir, rel);
-    _cleanup_close_ int cfd = openat(s->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int cfd =
+        openat(s->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (cfd < 0)
         return sp_err(err, errno, "opening %s/%s", s->dir, rel);
     _cleanup_free_ char *dir = sp_path_join(s->dir, rel);
     _cleanup_free_ char *merged = sp_path_join(dir, "merged");
     _cleanup_json_ json_t *rec =
-        json_pack("{s:s, s:O, s:b, s:s, s:s}", "id", id, "layers", diff_ids, "read_only",
-                  read_only, "owner", owner, "rootfs", merged);
+        json_pack("{s:s, s:O, s:b, s:s, s:s}", "id", id, "layers", diff_ids, "read_only", read_only,
+                  "owner", owner, "rootfs", merged);
     if (sp_json_write_file(cfd, "rootfs.json", rec, true, err) < 0)
         goto fail;
     static const char *const sub[] = {"upper", "work", "merged"};
@@ -125,8 +127,8 @@ int sp_rootfs_unmount(struct sp_store *s, const char *id, sp_error **err)
         return sp_err(err, EINVAL, "invalid container id '%s'", id);
     _cleanup_free_ char *merged = sp_xasprintf("%s/containers/%s/merged", s->dir, id);
     for (int tries = 0; is_mountpoint(merged) && tries < 8; tries++) {
-        if (umount2(merged, tries < 4 ? 0 : MNT_DETACH) < 0 && errno != EINVAL &&
-            errno != EBUSY && errno != ENOENT)
+        if (umount2(merged, tries < 4 ? 0 : MNT_DETACH) < 0 && errno != EINVAL && errno != EBUSY &&
+            errno != ENOENT)
             return sp_err(err, errno, "unmounting %s", merged);
     }
     if (is_mountpoint(merged))
@@ -139,7 +141,8 @@ int sp_rootfs_remove(struct sp_store *s, const char *id, sp_error **err)
     if (sp_rootfs_unmount(s, id, err) < 0)
         return -1;
     _cleanup_free_ char *rel = sp_xasprintf("containers/%s", id);
-    _cleanup_close_ int cfd = openat(s->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    _cleanup_close_ int cfd =
+        openat(s->dirfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (cfd < 0)
         return errno == ENOENT ? 0 : sp_err(err, errno, "opening %s/%s", s->dir, rel);
     static const char *const sub[] = {"merged", "work", "upper"};

@@ -26,8 +26,8 @@
 #define SP_DIGEST_MAX 72 /* "sha256:" + 64 hex + NUL, rounded */
 
 struct sp_store {
-    char *dir;  /* <data_root>/storage */
-    int dirfd;  /* open on dir */
+    char *dir; /* <data_root>/storage */
+    int dirfd; /* open on dir */
 };
 
 /* Open (creating if needed) the store under data_root. */
@@ -53,8 +53,8 @@ int sp_storage_lock(struct sp_store *s, bool exclusive, sp_error **err);
  */
 int sp_blob_put_fd(struct sp_store *s, int fd, const char *expected, uint64_t expected_size,
                    char digest_out[SP_DIGEST_MAX], uint64_t *size_out, sp_error **err);
-int sp_blob_put_buf(struct sp_store *s, const void *buf, size_t len,
-                    char digest_out[SP_DIGEST_MAX], sp_error **err);
+int sp_blob_put_buf(struct sp_store *s, const void *buf, size_t len, char digest_out[SP_DIGEST_MAX],
+                    sp_error **err);
 /*
  * Streaming in pieces (downloads): open, write as data arrives, then commit
  * (verify and rename into blobs/) or abort.  Both free the writer.
@@ -78,9 +78,9 @@ int64_t sp_blob_size(struct sp_store *s, const char *digest, sp_error **err);
 /* ---- safe unpacking ----------------------------------------------------- */
 
 struct sp_unpack_opts {
-    uint64_t max_bytes;    /* total file data; more is a decompression bomb */
-    uint64_t max_entries;  /* number of entries */
-    bool devices;          /* create block/char device nodes (else skip them) */
+    uint64_t max_bytes;   /* total file data; more is a decompression bomb */
+    uint64_t max_entries; /* number of entries */
+    bool devices;         /* create block/char device nodes (else skip them) */
 };
 
 /*
@@ -91,9 +91,9 @@ int sp_unpack_opts_default(struct sp_unpack_opts *o, sp_error **err);
 
 struct sp_unpack_stats {
     uint64_t entries;
-    uint64_t bytes;                /* file data written */
-    uint64_t tar_bytes;            /* uncompressed tar stream length */
-    char diff_id[SP_DIGEST_MAX];   /* sha256 of the uncompressed tar stream */
+    uint64_t bytes;              /* file data written */
+    uint64_t tar_bytes;          /* uncompressed tar stream length */
+    char diff_id[SP_DIGEST_MAX]; /* sha256 of the uncompressed tar stream */
 };
 
 /*
@@ -115,8 +115,8 @@ int sp_unpack_fd(int fd, int rootfd, const struct sp_unpack_opts *o, struct sp_u
  * renames into place, so a layer directory is always complete; a diff_id
  * mismatch fails and leaves nothing.  *created says whether work was done.
  */
-int sp_layer_ensure(struct sp_store *s, const char *blob_digest, const char *diff_id,
-                    bool *created, sp_error **err);
+int sp_layer_ensure(struct sp_store *s, const char *blob_digest, const char *diff_id, bool *created,
+                    sp_error **err);
 bool sp_layer_exists(struct sp_store *s, const char *diff_id);
 /* Host path of the layer's root directory (free it). */
 char *sp_layer_path(struct sp_store *s, const char *diff_id);
@@ -183,8 +183,8 @@ int sp_disk_ext4_from_dir(const char *dir, const char *out, uint64_t size, const
  * (arrays of digests) and everything left in tmp/.  The caller holds the
  * exclusive store lock.  Counts and bytes freed are returned.
  */
-int sp_storage_prune(struct sp_store *s, json_t *keep_blobs, json_t *keep_layers,
-                   uint64_t *nblobs, uint64_t *nlayers, uint64_t *bytes, sp_error **err);
+int sp_storage_prune(struct sp_store *s, json_t *keep_blobs, json_t *keep_layers, uint64_t *nblobs,
+                     uint64_t *nlayers, uint64_t *bytes, sp_error **err);
 
 /* Disk usage of a directory tree below dirfd/name (not crossing mounts). */
 uint64_t sp_du_at(int dirfd, const char *name);

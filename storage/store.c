@@ -239,8 +239,8 @@ int sp_blob_put_fd(struct sp_store *s, int fd, const char *expected, uint64_t ex
     return blob_put(s, fd, NULL, 0, expected, expected_size, digest_out, size_out, err);
 }
 
-int sp_blob_put_buf(struct sp_store *s, const void *buf, size_t len,
-                    char digest_out[SP_DIGEST_MAX], sp_error **err)
+int sp_blob_put_buf(struct sp_store *s, const void *buf, size_t len, char digest_out[SP_DIGEST_MAX],
+                    sp_error **err)
 {
     return blob_put(s, -1, buf, len, NULL, UINT64_MAX, digest_out, NULL, err);
 }
@@ -344,8 +344,8 @@ bool sp_layer_exists(struct sp_store *s, const char *diff_id)
     return faccessat(s->dirfd, rel, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-int sp_layer_ensure(struct sp_store *s, const char *blob_digest, const char *diff_id,
-                    bool *created, sp_error **err)
+int sp_layer_ensure(struct sp_store *s, const char *blob_digest, const char *diff_id, bool *created,
+                    sp_error **err)
 {
     *created = false;
     if (!digest_ok(diff_id))
@@ -384,13 +384,15 @@ int sp_layer_ensure(struct sp_store *s, const char *blob_digest, const char *dif
         else if (sp_unpack_fd(blob, rootfd, &o, &st, err) < 0)
             rc = sp_err_wrap(err, "layer %s", blob_digest);
         else if (strcmp(st.diff_id, diff_id) != 0)
-            rc = sp_err(err, 0, "layer %s: uncompressed content has digest %s, the image "
-                                "config says %s", blob_digest, st.diff_id, diff_id);
+            rc = sp_err(err, 0,
+                        "layer %s: uncompressed content has digest %s, the image "
+                        "config says %s",
+                        blob_digest, st.diff_id, diff_id);
     }
     if (rc == 0) {
         _cleanup_json_ json_t *meta =
-            json_pack("{s:s, s:s, s:I, s:I}", "diff_id", diff_id, "blob", blob_digest,
-                      "entries", (json_int_t)st.entries, "size", (json_int_t)st.bytes);
+            json_pack("{s:s, s:s, s:I, s:I}", "diff_id", diff_id, "blob", blob_digest, "entries",
+                      (json_int_t)st.entries, "size", (json_int_t)st.bytes);
         _cleanup_close_ int tfd = openat(s->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (tfd < 0 || sp_json_write_file(tfd, "layer.json", meta, false, err) < 0)
             rc = tfd < 0 ? sp_err(err, errno, "opening %s/%s", s->dir, tmp) : -1;
@@ -415,7 +417,8 @@ static bool in_list(json_t *list, const char *digest)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (json_is_string(v) && strcmp(json_string_value(v), digest) == 0)
             return true;
     }
@@ -423,7 +426,7 @@ static bool in_list(json_t *list, const char *digest)
 }
 
 int sp_storage_prune(struct sp_store *s, json_t *keep_blobs, json_t *keep_layers, uint64_t *nblobs,
-                   uint64_t *nlayers, uint64_t *bytes, sp_error **err)
+                     uint64_t *nlayers, uint64_t *bytes, sp_error **err)
 {
     *nblobs = *nlayers = *bytes = 0;
     static const char *const dirs[] = {"blobs/sha256", "layers", "tmp"};
@@ -439,8 +442,8 @@ int sp_storage_prune(struct sp_store *s, json_t *keep_blobs, json_t *keep_layers
         while ((de = readdir(d))) {
             if (de->d_name[0] == '.')
                 continue;
-            bool is_lock = strlen(de->d_name) > 5 &&
-                           strcmp(de->d_name + strlen(de->d_name) - 5, ".lock") == 0;
+            bool is_lock =
+                strlen(de->d_name) > 5 && strcmp(de->d_name + strlen(de->d_name) - 5, ".lock") == 0;
             char digest[SP_DIGEST_MAX];
             snprintf(digest, sizeof(digest), "sha256:%.64s", de->d_name);
             bool keep = false;

@@ -25,7 +25,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_BYTES (UINT64_C(64) << 30)
+#define DEFAULT_MAX_BYTES   (UINT64_C(64) << 30)
 #define DEFAULT_MAX_ENTRIES UINT64_C(2000000)
 
 int sp_unpack_opts_default(struct sp_unpack_opts *o, sp_error **err)
@@ -66,8 +66,7 @@ static la_ssize_t source_read(struct archive *inner, void *data, const void **ou
     la_ssize_t n = archive_read_data(src->outer, src->buf, src->bufsize);
     if (n < 0) {
         src->error = archive_error_string(src->outer);
-        archive_set_error(inner, EIO, "decompressing: %s",
-                          src->error ? src->error : "read error");
+        archive_set_error(inner, EIO, "decompressing: %s", src->error ? src->error : "read error");
         return -1;
     }
     if (n == 0)
@@ -185,8 +184,8 @@ static int walk_dirs(struct unpacker *u, const char *entry, char **c, size_t n, 
             if (fstatat(cur, c[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode)) {
                 _cleanup_free_ char *prefix = join_comps(c, i + 1);
                 _cleanup_error_ sp_error *e2 = NULL;
-                nfd = sp_open_in_root(u->rootfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
-                                      &e2);
+                nfd =
+                    sp_open_in_root(u->rootfd, prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &e2);
                 if (nfd < 0) {
                     close(cur);
                     return sp_err(err, e2 ? e2->errnum : 0,
@@ -259,8 +258,8 @@ static int set_xattrs(struct unpacker *u, int fd, struct archive_entry *e, const
 static void entry_times(struct archive_entry *e, struct timespec ts[2])
 {
     ts[0].tv_sec = archive_entry_atime_is_set(e) ? archive_entry_atime(e) : archive_entry_mtime(e);
-    ts[0].tv_nsec = archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e)
-                                                  : archive_entry_mtime_nsec(e);
+    ts[0].tv_nsec =
+        archive_entry_atime_is_set(e) ? archive_entry_atime_nsec(e) : archive_entry_mtime_nsec(e);
     ts[1].tv_sec = archive_entry_mtime(e);
     ts[1].tv_nsec = archive_entry_mtime_nsec(e);
 }
@@ -270,8 +269,9 @@ static int write_file(struct unpacker *u, struct archive *a, int pfd, const char
 {
     int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
     if (declared < 0 || (uint64_t)declared > u->o->max_bytes - u->st->bytes)
-        return sp_err(err, EFBIG, "entry '%s': the layer holds more than %llu bytes (raise "
-                                  "SEPTA_LAYER_MAX_SIZE if it is genuine)",
+        return sp_err(err, EFBIG,
+                      "entry '%s': the layer holds more than %llu bytes (raise "
+                      "SEPTA_LAYER_MAX_SIZE if it is genuine)",
                       entry, (unsigned long long)u->o->max_bytes);
     _cleanup_close_ int fd =
         openat(pfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -290,8 +290,8 @@ static int write_file(struct unpacker *u, struct archive *a, int pfd, const char
     while ((r = archive_read_data_block(a, &buf, &size, &off)) == ARCHIVE_OK) {
         u->st->bytes += size;
         if (u->st->bytes > u->o->max_bytes)
-            return sp_err(err, EFBIG, "entry '%s': the layer holds more than %llu bytes",
-                          entry, (unsigned long long)u->o->max_bytes);
+            return sp_err(err, EFBIG, "entry '%s': the layer holds more than %llu bytes", entry,
+                          (unsigned long long)u->o->max_bytes);
         const char *p = buf;
         while (size > 0) {
             ssize_t w = pwrite(fd, p, size, off);
@@ -423,16 +423,16 @@ static int make_node(struct unpacker *u, int pfd, const char *name, struct archi
     return 0;
 }
 
-static int one_entry(struct unpacker *u, struct archive *a, struct archive_entry *e,
-                     sp_error **err)
+static int one_entry(struct unpacker *u, struct archive *a, struct archive_entry *e, sp_error **err)
 {
     const char *entry = archive_entry_pathname(e);
     if (!entry)
         return sp_err(err, 0, "entry without a name (entry %llu)",
                       (unsigned long long)u->st->entries);
     if (++u->st->entries > u->o->max_entries)
-        return sp_err(err, EFBIG, "entry '%s': the layer has more than %llu entries (raise "
-                                  "SEPTA_LAYER_MAX_ENTRIES if it is genuine)",
+        return sp_err(err, EFBIG,
+                      "entry '%s': the layer has more than %llu entries (raise "
+                      "SEPTA_LAYER_MAX_ENTRIES if it is genuine)",
                       entry, (unsigned long long)u->o->max_entries);
     _cleanup_strv_ char **c = NULL;
     size_t n = 0;
@@ -470,8 +470,10 @@ static int one_entry(struct unpacker *u, struct archive *a, struct archive_entry
     if (hl)
         return make_hardlink(u, pfd, name, hl, entry, err);
     switch (type) {
-    case AE_IFREG: return write_file(u, a, pfd, name, e, entry, err);
-    case AE_IFDIR: return make_dir(u, pfd, name, e, entry, c, n, err);
+    case AE_IFREG:
+        return write_file(u, a, pfd, name, e, entry, err);
+    case AE_IFDIR:
+        return make_dir(u, pfd, name, e, entry, c, n, err);
     case AE_IFLNK: {
         const char *target = archive_entry_symlink(e);
         if (!target)
@@ -488,9 +490,12 @@ static int one_entry(struct unpacker *u, struct archive *a, struct archive_entry
     }
     case AE_IFCHR:
     case AE_IFBLK:
-    case AE_IFIFO: return make_node(u, pfd, name, e, type, entry, err);
-    case AE_IFSOCK: return 0; /* a socket in a tar is meaningless */
-    default: return sp_err(err, 0, "entry '%s': unknown file type 0%o", entry, type);
+    case AE_IFIFO:
+        return make_node(u, pfd, name, e, type, entry, err);
+    case AE_IFSOCK:
+        return 0; /* a socket in a tar is meaningless */
+    default:
+        return sp_err(err, 0, "entry '%s': unknown file type 0%o", entry, type);
     }
 }
 
@@ -528,8 +533,8 @@ int sp_unpack_fd(int fd, int rootfd, const struct sp_unpack_opts *o, struct sp_u
     archive_read_support_format_raw(src.outer);
     archive_read_support_format_tar(inner);
 
-    struct unpacker u = {.rootfd = rootfd, .o = o, .st = st, .root = geteuid() == 0,
-                         .cache_fd = -1};
+    struct unpacker u = {
+        .rootfd = rootfd, .o = o, .st = st, .root = geteuid() == 0, .cache_fd = -1};
     int rc = 0;
     struct archive_entry *e = NULL;
     if (archive_read_open_fd(src.outer, fd, 1 << 20) != ARCHIVE_OK ||

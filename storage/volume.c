@@ -56,8 +56,10 @@ static int read_volume(int vfd, const char *dir, const char *name, json_t **out,
 int sp_volume_create(const char *data_root, const char *name, json_t **out, sp_error **err)
 {
     if (!name_ok(name))
-        return sp_err(err, EINVAL, "invalid volume name '%s' (letters, digits, '_', '.', '-'; "
-                                   "at most 128)", name);
+        return sp_err(err, EINVAL,
+                      "invalid volume name '%s' (letters, digits, '_', '.', '-'; "
+                      "at most 128)",
+                      name);
     _cleanup_free_ char *dir = NULL;
     _cleanup_close_ int vfd = -1;
     if (open_volumes(data_root, &vfd, &dir, err) < 0)

@@ -24,7 +24,12 @@ LAYERS=${LAYERS:-4}
 MIB=${MIB:-64}
 RUNS=${RUNS:-5}
 W=$(mktemp -d /tmp/septa-imgbench.XXXXXX)
-trap 'findmnt -rn -o TARGET | grep -F "$W" | sort -r | xargs -r umount -l; rm -rf "$W"' EXIT
+cleanup() {
+    set +eo pipefail
+    findmnt -rn -o TARGET | grep -F "$W" | sort -r | xargs -r umount -l
+    rm -rf "$W"
+}
+trap cleanup EXIT
 
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -5,6 +5,10 @@ load image-helpers
 
 setup() {
     common_setup
+    BUILTIN=$(septa image builtin --format json | jq -r .layout)
+    BUILTIN_DIGEST=$(septa image builtin --format json | jq -r .digest)
+    # The tests below "test server" use tests/integration/registry-server.py instead.
+    [[ $BATS_TEST_DESCRIPTION == "test server:"* ]] && return 0
     command -v docker-registry >/dev/null && command -v skopeo >/dev/null ||
         skip "docker-registry and skopeo are not installed (tests/setup installs them)"
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -23,13 +27,39 @@ YML
     docker-registry serve "$BATS_TEST_TMPDIR/reg/config.yml" > "$BATS_TEST_TMPDIR/reg/log" 2>&1 &
     REG_PID=$!
     for i in $(seq 1 50); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
-    BUILTIN=$(septa image builtin --format json | jq -r .layout)
-    BUILTIN_DIGEST=$(septa image builtin --format json | jq -r .digest)
 }
 
 teardown() {
     [ -n "${REG_PID:-}" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
+    [ -n "${SRV_PID:-}" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
     true
+}
+
+# serve [registry-server.py options]: a three-layer image (each layer ~300 KB,
+# so a connection dropped halfway has something to resume) served as
+# $SRV/test/multi:1; requests are logged as JSON lines to $SRV_LOG.
+serve() {
+    local d=$BATS_TEST_TMPDIR/srv i
+    mkdir -p "$d"
+    for i in 1 2 3; do echo "bigfile f$i $((300000 + i * 1000))" | mk_tar "$d/l$i.tar"; done
+    IMG_DIGEST=$(mk_layout "$d/layout" multi:1 "$d/l1.tar" "$d/l2.tar" "$d/l3.tar")
+    SRV_LOG=$d/log
+    python3 "$BATS_TEST_DIRNAME/registry-server.py" --layout "$d/layout" --port-file "$d/port" \
+        --log "$SRV_LOG" "$@" 2> "$d/stderr" &
+    SRV_PID=$!
+    for i in $(seq 1 50); do [ -s "$d/port" ] && break; sleep 0.1; done
+    SRV=127.0.0.1:$(cat "$d/port")
+    LAYERS=$(jq -r '.layers[].digest' "$d/layout/blobs/sha256/${IMG_DIGEST#sha256:}")
+}
+
+# Blob GETs in the server's log: "RANGE STATUS" per request for one digest.
+blob_requests() { # digest
+    jq -r --arg d "$1" 'select(.path | endswith("/blobs/" + $d)) | "\(.range) \(.status)"' "$SRV_LOG"
+}
+
+authfile() { # user:pass -> path
+    printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$SRV" "$(printf %s "$1" | base64)" > "$BATS_TEST_TMPDIR/auth.json"
+    echo "$BATS_TEST_TMPDIR/auth.json"
 }
 
 seed() { # OCI-LAYOUT-DIR:REF  REPO:TAG  [skopeo options]
@@ -116,4 +146,122 @@ seed() { # OCI-LAYOUT-DIR:REF  REPO:TAG  [skopeo options]
     run septa pull
     assert_one_line_error "expected one image reference"
     [ "$(septa images --format json | jq length)" -eq 0 ]
+}
+
+@test "test server: layers download in parallel, at most three at a time" {
+    serve --slow 0.5
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    [ "$(jq -r '.[0].layers_unpacked' <<<"$output")" = 3 ]
+    # Four blobs (config + three layers), each held open 0.5 s by the server:
+    # three were in flight together, never four.
+    [ "$(jq -s 'map(.in_flight) | max' "$SRV_LOG")" -eq 3 ]
+    for l in $LAYERS; do
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+}
+
+@test "test server: a connection dropped mid-blob is resumed with a Range request" {
+    serve --drop-once
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    for l in $LAYERS; do
+        size=$(stat -c %s "$BATS_TEST_TMPDIR/srv/layout/blobs/sha256/${l#sha256:}")
+        # first GET: everything, cut at half; second: the rest, from where it stopped
+        run blob_requests "$l"
+        [ "${lines[0]}" = "null 200" ]
+        [ "${lines[1]}" = "bytes=$((size / 2))- 206" ] || { echo "$output"; false; }
+        [ "${#lines[@]}" -eq 2 ]
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+    root=$(septa image inspect "$SRV/test/multi:1" | jq -r '.[0].LayerDirs[2]')
+    [ "$(stat -c %s "$root/f3")" -eq 303000 ]
+    # no partial blob left behind
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/tmp" 2>/dev/null)" ]
+}
+
+@test "test server: a blob that keeps failing gives up after five attempts, in one line" {
+    serve --drop 99
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    assert_one_line_error "(after 5 attempts)"
+    [[ $output == *"blob sha256:"* ]]
+    # the blob that gave up was asked five times, each retry resuming; none more
+    counts=$(jq -r 'select(.path | contains("/blobs/")) | .path' "$SRV_LOG" | sort | uniq -c | awk '{print $1}' | sort -n)
+    [ "$(echo "$counts" | tail -n1)" -eq 5 ] || { cat "$SRV_LOG"; false; }
+    [ "$(jq -r 'select(.path | contains("/blobs/")) | select(.range != null) | .status' "$SRV_LOG" | sort -u)" = 206 ]
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/tmp" 2>/dev/null)" ]
+    [ "$(septa images --format json | jq length)" -eq 0 ]
+}
+
+@test "test server: a server that ignores Range sends the blob again and it still verifies" {
+    serve --drop-once --ignore-range
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    for l in $LAYERS; do
+        run blob_requests "$l"
+        [[ ${lines[1]} == "bytes="*" 200" ]] || { echo "$output"; false; }
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/tmp" 2>/dev/null)" ]
+}
+
+@test "test server: Bearer token from the WWW-Authenticate challenge, fetched with the authfile's credentials" {
+    serve --auth bearer --user alice:s3cret
+    run septa pull --tls-verify=false --authfile "$(authfile alice:s3cret)" --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    # the token endpoint got basic credentials and the scope; every blob went with the token
+    grep -F '"path": "/token?service=septa-test&scope=repository%3Atest%2Fmulti%3Apull", "range": null, "auth": "Basic", "status": 200' "$SRV_LOG" ||
+        { cat "$SRV_LOG"; false; }
+    [ "$(jq -s '[.[] | select(.path | contains("/blobs/")) | select(.auth != "Bearer")] | length' "$SRV_LOG")" -eq 0 ]
+    [ "$(jq -s '[.[] | select(.path | contains("/blobs/"))] | length' "$SRV_LOG")" -eq 4 ]
+    # wrong credentials: the token server says no, in one line
+    rm -rf "$SEPTA_DATA_ROOT"
+    run septa pull --tls-verify=false --authfile "$(authfile alice:wrong)" "$SRV/test/multi:1"
+    assert_one_line_error "getting a token from http://$SRV/token: HTTP 401"
+    [ "$(septa images --format json | jq length)" -eq 0 ]
+}
+
+@test "test server: a token that expires mid-pull is fetched again once and the blob retried" {
+    serve --auth bearer --expire-token-once
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; cat "$SRV_LOG"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    [ "$(jq -s '[.[] | select(.path | startswith("/token?"))] | length' "$SRV_LOG")" -eq 2 ]
+    [ "$(jq -s '[.[] | select(.path | contains("/blobs/")) | select(.status == 401)] | length' "$SRV_LOG")" -ge 1 ]
+    [ "$(jq -s '[.[] | select(.path | contains("/blobs/")) | select(.status == 200)] | length' "$SRV_LOG")" -eq 4 ]
+}
+
+@test "test server: basic auth from the authfile; none or wrong ones are denied in one line" {
+    serve --auth basic --user alice:s3cret
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    assert_one_line_error "access denied (HTTP 401"
+    run septa pull --tls-verify=false --authfile "$(authfile alice:wrong)" "$SRV/test/multi:1"
+    assert_one_line_error "access denied (HTTP 401"
+    run septa pull --tls-verify=false --authfile "$(authfile alice:s3cret)" --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    [ "$(jq -s '[.[] | select(.path | contains("/blobs/")) | select(.auth == "Basic" and .status == 200)] | length' "$SRV_LOG")" -eq 4 ]
+}
+
+@test "test server: progress is drawn in place on a terminal, and absent otherwise" {
+    serve --slow 0.3
+    # script(1) gives septa a terminal for stderr
+    script -qec "$SEPTA pull --tls-verify=false $SRV/test/multi:1" /dev/null > "$BATS_TEST_TMPDIR/tty.out"
+    out=$(cat "$BATS_TEST_TMPDIR/tty.out")
+    for l in $LAYERS; do
+        d=${l#sha256:}
+        [[ $out == *"Copying blob ${d:0:12}"*"done"* ]] || { echo "$out"; false; }
+    done
+    [[ $out == *"300.0KiB / 300.0KiB done"* ]] || { cat -v "$BATS_TEST_TMPDIR/tty.out"; false; }
+    # redrawn in place: the cursor goes back up over the blob lines
+    grep -q $'\e\[4A' "$BATS_TEST_TMPDIR/tty.out"
+    # not a terminal: only the result line
+    rm -rf "$SEPTA_DATA_ROOT"
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$SRV/test/multi:1 $IMG_DIGEST" ]
 }

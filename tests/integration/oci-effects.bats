@@ -232,3 +232,27 @@ P
     [[ $output == *tty-ok* ]]
     [[ $output == */dev/pts/* ]]
 }
+
+@test "user namespace joined by path, with new pid and mount namespaces inside it" {
+    oci_userns_traversable
+    userns_sys='.mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))
+        | .mounts += [{"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}]
+        | .mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+    cp "$BUNDLE/config.json" "$BATS_TEST_TMPDIR/base.json"
+    # A first container owns the user namespace...
+    cfg "$userns_sys"' | .linux.namespaces += [{"type": "user"}]
+        | .linux.uidMappings = [{"containerID": 0, "hostID": 300000, "size": 65536}]
+        | .linux.gidMappings = .linux.uidMappings'
+    cfg_sh 'sleep 100'
+    oci_detached run --detach --bundle "$BUNDLE" "$CID-holder"
+    hp=$(septa oci state "$CID-holder" | jq .pid)
+    # ... a second one joins it by path.
+    cp "$BATS_TEST_TMPDIR/base.json" "$BUNDLE/config.json"
+    NSP=/proc/$hp/ns/user cfg "$userns_sys"' | .linux.namespaces += [{"type": "user", "path": $ENV.NSP}]'
+    inside 'cat /proc/self/uid_map | tr -s " " | sed "s/^ //"; readlink /proc/self/ns/user; id -u; echo $$'
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "${lines[0]}" = "0 300000 65536" ]
+    [ "${lines[1]}" = "$(readlink /proc/$hp/ns/user)" ]
+    [ "${lines[2]}" = 0 ]
+    [ "${lines[3]}" = 1 ]
+}

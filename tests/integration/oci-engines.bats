@@ -49,9 +49,14 @@ teardown_file() {
         CONTAINERS_CONF=$ENG/containers.conf pod system reset --force >/dev/null 2>&1 || true
     fi
     if [ -z "${LIBPOD_PARENT_WAS_THERE:-}" ]; then
-        local d
-        for d in /sys/fs/cgroup/*/libpod_parent; do
-            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        local d i
+        # conmon may still be exiting: its cgroup empties a moment later.
+        for i in $(seq 50); do
+            for d in /sys/fs/cgroup/*/libpod_parent; do
+                [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+            done
+            ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 || break
+            sleep 0.1
         done
     fi
     return 0
@@ -63,7 +68,7 @@ pod() {
 }
 
 pod_load() {
-    [ -n "$(pod images -q localhost/busybox:septa 2>/dev/null)" ] || pod load -i "$ENG/busybox.tar" >/dev/null
+    [ -n "$(pod images -q localhost/busybox:septa 2>/dev/null)" ] || pod load -i "$ENG/busybox.tar" >/dev/null 2>&1
 }
 
 @test "podman: run --rm returns the output and the exit status" {
@@ -99,9 +104,9 @@ pod_load() {
     command -v podman || skip "podman is not installed (tests/setup installs it)"
     command -v script || skip "script(1) is needed for a terminal"
     pod_load
-    run script -qec "podman --root $ENG/storage --runroot $ENG/runroot --tmpdir $ENG/tmp --storage-driver vfs --runtime $ENG/septa-runtime --cgroup-manager cgroupfs run --rm -it --network none localhost/busybox:septa sh -c 'tty; echo it-ok'" /dev/null
-    [ "$status" -eq 0 ]
-    [[ $output == *"/dev/pts/"* ]]
+    run script -qec "podman --root $ENG/storage --runroot $ENG/runroot --tmpdir $ENG/tmp --storage-driver vfs --runtime $ENG/septa-runtime --cgroup-manager cgroupfs run --rm -it --network none localhost/busybox:septa sh -c 'tty; echo it-ok; sleep 1'" /dev/null
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"/dev/pts/"* ]] || { echo "$output"; false; }
     [[ $output == *it-ok* ]]
 }
 

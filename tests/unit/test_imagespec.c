@@ -79,12 +79,13 @@ static void test_args_env_defaults(void **state)
     json_t *out = NULL;
     assert_int_equal(sp_image_runtime_config(img, dir, &o, &out, &err), 0);
     json_t *p = json_object_get(out, "process");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "args"), 0)), "/bin/ep");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "args"), 0)),
+                        "/bin/ep");
     assert_string_equal(json_string_value(json_array_get(json_object_get(p, "args"), 1)), "--flag");
     assert_string_equal(json_string_value(json_object_get(p, "cwd")), "/srv");
     assert_string_equal(str_at(out, "process", "env", 0), "PATH=/bin");
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(out, "annotations"), "org.opencontainers.image.stopSignal")),
+    assert_string_equal(json_string_value(json_object_get(json_object_get(out, "annotations"),
+                                                          "org.opencontainers.image.stopSignal")),
                         "SIGQUIT");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(p, "user"), "uid")), 0);
     /* podman's default capability set: no SYS_ADMIN, has CHOWN */
@@ -168,10 +169,19 @@ static void test_options(void **state)
     char *add[] = {"net_bind_service", NULL};
     char *vols[] = {"/tmp:/data:ro", NULL};
     char *tmpfs[] = {"/scratch:size=1m", NULL};
-    struct sp_run_opts o = {.cap_drop = drop, .cap_add = add, .volumes = vols, .tmpfs = tmpfs,
-                            .read_only = true, .memory = 64 << 20, .pids_limit = 50,
-                            .cpus_milli = 1500, .cpu_weight = 100, .cpuset_cpus = "0",
-                            .user = "www", .hostname = "box", .seccomp_unconfined = true};
+    struct sp_run_opts o = {.cap_drop = drop,
+                            .cap_add = add,
+                            .volumes = vols,
+                            .tmpfs = tmpfs,
+                            .read_only = true,
+                            .memory = 64 << 20,
+                            .pids_limit = 50,
+                            .cpus_milli = 1500,
+                            .cpu_weight = 100,
+                            .cpuset_cpus = "0",
+                            .user = "www",
+                            .hostname = "box",
+                            .seccomp_unconfined = true};
     json_t *out = NULL;
     assert_int_equal(sp_image_runtime_config(img, dir, &o, &out, &err), 0);
     json_t *caps = json_object_get(json_object_get(json_object_get(out, "process"), "capabilities"),
@@ -190,7 +200,8 @@ static void test_options(void **state)
                      64 << 20);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "cpu"), "quota")),
                      150000);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")), 50);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(res, "pids"), "limit")),
+                     50);
     assert_null(json_object_get(json_object_get(out, "linux"), "seccomp"));
     assert_string_equal(json_string_value(json_object_get(out, "hostname")), "box");
     json_decref(out);

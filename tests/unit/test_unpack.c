@@ -17,8 +17,8 @@ static char dir[64];
 
 struct ent {
     const char *name;
-    char type;          /* f file, d dir, l symlink, h hardlink */
-    const char *arg;    /* content or link target */
+    char type;       /* f file, d dir, l symlink, h hardlink */
+    const char *arg; /* content or link target */
     int mode;
 };
 
@@ -43,7 +43,9 @@ static int make_tar(const char *name, const struct ent *e, size_t n, bool gzip)
             len = strlen(e[i].arg);
             archive_entry_set_size(ae, (la_int64_t)len);
             break;
-        case 'd': archive_entry_set_filetype(ae, AE_IFDIR); break;
+        case 'd':
+            archive_entry_set_filetype(ae, AE_IFDIR);
+            break;
         case 'l':
             archive_entry_set_filetype(ae, AE_IFLNK);
             archive_entry_set_symlink(ae, e[i].arg);
@@ -239,8 +241,8 @@ static void test_not_a_tar(void **state)
 {
     char *p = sp_path_join(dir, "junk");
     sp_error *err = NULL;
-    assert_int_equal(sp_atomic_write(AT_FDCWD, p, "this is not a tar archive at all", 32, 0644,
-                                     &err), 0);
+    assert_int_equal(
+        sp_atomic_write(AT_FDCWD, p, "this is not a tar archive at all", 32, 0644, &err), 0);
     int fd = open(p, O_RDONLY);
     int root = fresh_root("junk-root");
     struct sp_unpack_opts o = opts();
@@ -256,10 +258,8 @@ static void test_not_a_tar(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_and_diff_id),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_symlink_confined),
-        cmocka_unit_test(test_limits_from_env),
+        cmocka_unit_test(test_basic_and_diff_id), cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_symlink_confined),  cmocka_unit_test(test_limits_from_env),
         cmocka_unit_test(test_not_a_tar),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
