@@ -19,3 +19,22 @@ assert_one_line_error() { # needle
     [ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || { echo "not one line: $output"; return 1; }
     [[ $output == *"$1"* ]] || { echo "'$output' lacks '$1'"; return 1; }
 }
+
+# `ip netns add` turns /run/netns into a bind mount of itself the first time it
+# runs and never undoes it.  Files that use it record the state in setup_file
+# and put it back in teardown_file, so the host is left as it was found.
+netns_mount_record() {
+    if mountpoint -q /run/netns 2>/dev/null; then
+        export NETNS_MOUNT_WAS_THERE=1
+    else
+        export NETNS_MOUNT_WAS_THERE=
+    fi
+}
+
+netns_mount_restore() {
+    [ -n "${NETNS_MOUNT_WAS_THERE:-}" ] && return 0
+    mountpoint -q /run/netns 2>/dev/null || return 0
+    # Only when no namespace is left in it: never pull it from under others.
+    [ -z "$(ls -A /run/netns 2>/dev/null)" ] && umount /run/netns 2>/dev/null
+    return 0
+}

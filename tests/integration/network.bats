@@ -6,6 +6,9 @@
 # forwarded off the host.
 load helpers
 
+setup_file() { netns_mount_record; }
+teardown_file() { netns_mount_restore; }
+
 setup() {
     common_setup
     mkdir -p "$SEPTA_DATA_ROOT"

@@ -3,7 +3,8 @@
 load oci-helpers
 bats_require_minimum_version 1.5.0
 
-setup_file() { oci_setup_file; }
+setup_file() { netns_mount_record; oci_setup_file; }
+teardown_file() { netns_mount_restore; }
 setup() { oci_setup; }
 teardown() {
     oci_teardown
