@@ -27,6 +27,15 @@ setup_file() {
     # podman with cgroupfs puts conmon in /libpod_parent/conmon and leaves it:
     # remove it afterwards if it was not there before.
     if [ -d /sys/fs/cgroup/memory/libpod_parent ]; then export LIBPOD_PARENT_WAS_THERE=1; fi
+    # Directories the engines (or a runtime they call without --root) create in
+    # /run on first use: remove the ones that were not there before.
+    local d
+    ENG_NEW_RUN_DIRS=
+    for d in /run/septa /run/septa.seccomp-cache /run/containerd/fifo /run/containerd/s \
+        /run/containerd /run/containers/storage /run/containers; do
+        [ -e "$d" ] || ENG_NEW_RUN_DIRS="$ENG_NEW_RUN_DIRS $d"
+    done
+    export ENG_NEW_RUN_DIRS
     printf '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
         > "$ENG/containers.conf"
 }
@@ -48,6 +57,10 @@ teardown_file() {
     if command -v podman >/dev/null; then
         CONTAINERS_CONF=$ENG/containers.conf pod system reset --force >/dev/null 2>&1 || true
     fi
+    local r
+    for r in ${ENG_NEW_RUN_DIRS:-}; do
+        case $r in /run/septa.seccomp-cache) rm -rf "$r" ;; *) find "$r" -depth -type d -empty -delete 2>/dev/null ;; esac
+    done
     if [ -z "${LIBPOD_PARENT_WAS_THERE:-}" ]; then
         local d i
         # conmon may still be exiting: its cgroup empties a moment later.
