@@ -30,6 +30,9 @@ int sp_cli_dispatch(struct sp_globals *g, const char *group, const struct sp_com
                     size_t n, int argc, char **argv, sp_error **err);
 void sp_cli_print_commands(FILE *out, const struct sp_command *table, size_t n);
 
+/* --format must be text or json; the error names the command. */
+int sp_cli_check_format(const char *cmd, const char *format, sp_error **err);
+
 /* getopt error helper: one line naming the option. */
 int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, int optopt_c);
 

@@ -35,3 +35,11 @@ int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, in
     return sp_err(err, 0, "%s: unknown option or missing value for '%s' (see '%s --help')", cmd,
                   arg, cmd);
 }
+
+int sp_cli_check_format(const char *cmd, const char *format, sp_error **err)
+{
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return sp_err(err, 0, "%s: --format: unknown format '%s' (expected text or json)", cmd,
+                      format);
+    return 0;
+}

@@ -49,9 +49,8 @@ int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind < argc)
         return sp_err(err, 0, "septa gc: unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa gc: --format: unknown format '%s' (expected text or json)",
-                      format);
+    if (sp_cli_check_format("septa gc", format, err) < 0)
+        return -1;
     _cleanup_json_ json_t *report = NULL;
     if (sp_image_gc(g->data_root, container_alive, (void *)g->root, &report, err) < 0)
         return sp_err_wrap(err, "septa gc");

@@ -29,9 +29,8 @@ static int image_builtin(struct sp_globals *g, int argc, char **argv, sp_error *
     }
     if (optind < argc)
         return sp_err(err, 0, "septa image builtin: unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa image builtin: --format: unknown format '%s' (expected "
-                              "text or json)", format);
+    if (sp_cli_check_format("septa image builtin", format, err) < 0)
+        return -1;
 
     _cleanup_free_ char *dir = NULL;
     if (sp_image_builtin_dir(&dir, err) < 0)

@@ -47,9 +47,8 @@ int sp_cmd_load(struct sp_globals *g, int argc, char **argv, sp_error **err)
         return sp_err(err, 0, "septa load: unexpected argument '%s'", argv[optind]);
     if (!input)
         return sp_err(err, 0, "septa load: -i PATH is required");
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa load: --format: unknown format '%s' (expected text or json)",
-                      format);
+    if (sp_cli_check_format("septa load", format, err) < 0)
+        return -1;
     _cleanup_json_ json_t *loaded = NULL;
     if (sp_image_load(g->data_root, input, &loaded, err) < 0)
         return sp_err_wrap(err, "septa load");

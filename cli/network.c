@@ -13,14 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int check_format(const char *cmd, const char *format, sp_error **err)
-{
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "%s: --format: unknown format '%s' (expected text or json)", cmd,
-                      format);
-    return 0;
-}
-
 static int parse_bool(const char *opt, const char *v, bool *out, sp_error **err)
 {
     if (!v || strcmp(v, "true") == 0) {
@@ -123,7 +115,7 @@ static int net_ls(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind < argc)
         return sp_err(err, 0, "septa network ls: unexpected argument '%s'", argv[optind]);
-    if (check_format("septa network ls", format, err) < 0)
+    if (sp_cli_check_format("septa network ls", format, err) < 0)
         return -1;
     _cleanup_json_ json_t *all = NULL;
     if (sp_net_switch_list(g->data_root, &all, err) < 0)
@@ -343,7 +335,7 @@ static int net_connect(struct sp_globals *g, int argc, char **argv, sp_error **e
         return sp_err(err, 0,
                       tap ? "septa network connect: --tap takes SWITCH only"
                           : "septa network connect: expected SWITCH and NETNS");
-    if (check_format("septa network connect", format, err) < 0)
+    if (sp_cli_check_format("septa network connect", format, err) < 0)
         return -1;
     po.publish = pub;
     _cleanup_port_ struct sp_port *port = NULL;

@@ -15,14 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int check_format(const char *cmd, const char *format, sp_error **err)
-{
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "%s: --format: unknown format '%s' (expected text or json)", cmd,
-                      format);
-    return 0;
-}
-
 /* Exactly one NAME argument after the options. */
 static int one_name(const char *cmd, int argc, char **argv, const char **name, sp_error **err)
 {
@@ -65,7 +57,7 @@ static int parse_simple(const char *cmd, const char *usage, bool with_format, in
             return sp_cli_bad_option(err, cmd, argc, argv, optopt);
         }
     }
-    if (format && check_format(cmd, *format, err) < 0)
+    if (format && sp_cli_check_format(cmd, *format, err) < 0)
         return -1;
     return one_name(cmd, argc, argv, name, err);
 }
@@ -373,7 +365,7 @@ static int part_plan(struct sp_globals *g, int argc, char **argv, sp_error **err
     }
     if (optind < argc)
         return sp_err(err, 0, "septa partition plan: unexpected argument '%s'", argv[optind]);
-    if (check_format("septa partition plan", format, err) < 0)
+    if (sp_cli_check_format("septa partition plan", format, err) < 0)
         return -1;
     if (!count_s == !per_node)
         return sp_err(err, 0,
@@ -478,7 +470,7 @@ static int part_ls(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind < argc)
         return sp_err(err, 0, "septa partition ls: unexpected argument '%s'", argv[optind]);
-    if (check_format("septa partition ls", format, err) < 0)
+    if (sp_cli_check_format("septa partition ls", format, err) < 0)
         return -1;
     struct sp_partition_list l = {0};
     if (sp_store_load_all(g->data_root, &l, err) < 0)

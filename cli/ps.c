@@ -51,9 +51,8 @@ int sp_cmd_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind < argc)
         return sp_err(err, 0, "septa ps: unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa ps: --format: unknown format '%s' (expected text or json)",
-                      format);
+    if (sp_cli_check_format("septa ps", format, err) < 0)
+        return -1;
     _cleanup_json_ json_t *list = NULL;
     if (sp_image_container_list(g->data_root, &list, err) < 0)
         return sp_err_wrap(err, "septa ps");

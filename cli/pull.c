@@ -58,9 +58,8 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
             return sp_cli_bad_option(err, "septa pull", argc, argv, optopt);
         }
     }
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0, "septa pull: --format: unknown format '%s' (expected text or json)",
-                      format);
+    if (sp_cli_check_format("septa pull", format, err) < 0)
+        return -1;
     if (argc - optind != 1)
         return sp_err(err, 0, "septa pull: expected one image reference");
     _cleanup_json_ json_t *loaded = NULL;

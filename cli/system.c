@@ -32,11 +32,8 @@ static int system_df(struct sp_globals *g, int argc, char **argv, sp_error **err
     }
     if (optind < argc)
         return sp_err(err, 0, "septa system df: unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0,
-                      "septa system df: --format: unknown format '%s' (expected text "
-                      "or json)",
-                      format);
+    if (sp_cli_check_format("septa system df", format, err) < 0)
+        return -1;
     _cleanup_json_ json_t *df = NULL;
     if (sp_image_df(g->data_root, &df, err) < 0)
         return sp_err_wrap(err, "septa system df");

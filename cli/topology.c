@@ -50,11 +50,8 @@ int sp_cmd_topology(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind < argc)
         return sp_err(err, 0, "septa topology: unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-        return sp_err(err, 0,
-                      "septa topology: --format: unknown format '%s' (expected text or "
-                      "json)",
-                      format);
+    if (sp_cli_check_format("septa topology", format, err) < 0)
+        return -1;
     _cleanup_topology_ struct sp_topology *t = NULL;
     struct sp_reserve r;
     struct sp_partition_list l = {0};
