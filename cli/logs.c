@@ -162,7 +162,17 @@ int sp_cmd_logs(struct sp_globals *g, int argc, char **argv, sp_error **err)
             (cur < 0 || (fstat(cur, &b) == 0 && (a.st_ino != b.st_ino)))) {
             if (cur >= 0) {
                 copy_fd(cur, &pos);
+                struct stat was;
+                bool have = fstat(cur, &was) == 0;
                 close(cur);
+                /* Rotated twice since the last look: the file in between is
+                 * now ctr.log.1 (ours was replaced); read it whole first. */
+                _cleanup_close_ int mid = openat(dfd, "ctr.log.1", O_RDONLY | O_CLOEXEC);
+                struct stat m;
+                if (have && mid >= 0 && fstat(mid, &m) == 0 && m.st_ino != was.st_ino) {
+                    off_t mpos = 0;
+                    copy_fd(mid, &mpos);
+                }
             }
             cur = openat(dfd, "ctr.log", O_RDONLY | O_CLOEXEC);
             pos = 0;
