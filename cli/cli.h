@@ -33,6 +33,35 @@ void sp_cli_print_commands(FILE *out, const struct sp_command *table, size_t n);
 /* --format must be text or json; the error names the command. */
 int sp_cli_check_format(const char *cmd, const char *format, sp_error **err);
 
+/*
+ * A command whose options are flags and single values: the option table,
+ * --help and the count of positional arguments in one place.
+ */
+struct sp_cli_opt {
+    const char *name;    /* long name, without "--" */
+    char short_name;     /* 0 for none */
+    bool *flag;          /* a flag: set to true when given */
+    const char **value;  /* or an option with a value: the last one given */
+};
+
+struct sp_cli_spec {
+    const char *cmd;     /* in messages: "delete", "septa network rm" */
+    const char *usage;   /* after "Usage: PROG ": "delete [--force] ID" */
+    const char *help;    /* the rest of --help, after a blank line */
+    const char *arg;     /* a positional, for "missing ARG": "container ID" */
+    int min_args;
+    int max_args;        /* -1: no limit */
+    bool permute;        /* options may follow positionals (else they end at the first) */
+    const struct sp_cli_opt *opts; /* ends with {0}; NULL for none */
+};
+
+/*
+ * Parse argv by `s`: 1 when --help was printed (the command then returns 0),
+ * 0 with *first the index of the first positional, -1 with *err set.
+ */
+int sp_cli_parse(const struct sp_cli_spec *s, const char *prog, int argc, char **argv, int *first,
+                 sp_error **err);
+
 /* getopt error helper: one line naming the option. */
 int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, int optopt_c);
 

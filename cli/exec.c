@@ -16,12 +16,14 @@ int sp_cmd_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
         {"env", required_argument, NULL, 'e'},
         {"workdir", required_argument, NULL, 'w'},
         {"user", required_argument, NULL, 'u'},
+        {"cap", required_argument, NULL, 256},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
     struct sp_exec_opts o = {0};
     _cleanup_strv_ char **env = NULL;
-    size_t nenv = 0;
+    _cleanup_strv_ char **caps = NULL;
+    size_t nenv = 0, ncaps = 0;
     int c;
     opterr = 0;
     /* "+": options end at CONTAINER; what follows is the command. */
@@ -43,10 +45,17 @@ int sp_cmd_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
         case 'u':
             o.user = optarg;
             break;
+        case 256: /* --cap */
+            caps = sp_xrealloc(caps, (ncaps + 2) * sizeof(char *));
+            caps[ncaps++] = sp_xstrdup(optarg);
+            caps[ncaps] = NULL;
+            break;
         case 'h':
-            printf("Usage: septa exec [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] CONTAINER CMD...\n\n"
+            printf("Usage: septa exec [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] [--cap CAP]...\n"
+                   "                  CONTAINER CMD...\n\n"
                    "Run CMD in a running container made by 'septa run' (by name, id or unique\n"
-                   "id prefix); the exit status is CMD's.\n");
+                   "id prefix); the exit status is CMD's.  --cap adds a capability (such as\n"
+                   "NET_ADMIN) to those the container's process has.\n");
             return 0;
         default:
             return sp_cli_bad_option(err, "septa exec", argc, argv, optopt);
@@ -74,6 +83,7 @@ int sp_cmd_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     o.args = argv + optind + 1;
     o.env = env;
+    o.caps = caps;
     int status = 0;
     if (sp_container_exec(g->root, id, &o, &status, err) < 0)
         return sp_err_wrap(err, "septa exec %s", argv[optind]);

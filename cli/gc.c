@@ -41,7 +41,8 @@ int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
         case 'h':
             printf("Usage: septa gc [--format text|json]\n\n"
                    "Remove container root filesystems whose container is gone, blobs and\n"
-                   "layers no image or container uses, and leftovers of interrupted loads.\n");
+                   "layers no image or container uses, leftovers of interrupted loads, and\n"
+                   "partial downloads an interrupted pull kept for resuming.\n");
             return 0;
         default:
             return sp_cli_bad_option(err, "septa gc", argc, argv, optopt);
@@ -64,10 +65,12 @@ int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
         printf("%s\n", s);
         return 0;
     }
-    printf("removed %zu container roots, %lld layers, %lld blobs; freed %lld bytes\n",
+    printf("removed %zu container roots, %lld layers, %lld blobs, %lld partial downloads; "
+           "freed %lld bytes\n",
            json_array_size(json_object_get(report, "roots_removed")),
            (long long)json_integer_value(json_object_get(report, "layers_removed")),
            (long long)json_integer_value(json_object_get(report, "blobs_removed")),
+           (long long)json_integer_value(json_object_get(report, "partials_removed")),
            (long long)json_integer_value(json_object_get(report, "bytes_freed")));
     return 0;
 }

@@ -14,6 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * SEPTA_RUNTIME_ONLY builds the lean septa-runtime executable: the OCI verbs
+ * and nothing else, linked statically, so an engine's create/start/delete
+ * does not pay for loading the image, registry and network libraries.
+ */
+#ifndef SEPTA_RUNTIME_ONLY
 static const struct sp_command commands[] = {
     {"image", "Manage images (built-in image for now)", sp_cmd_image},
     {"disk", "Create disks for guests", sp_cmd_disk},
@@ -45,15 +51,20 @@ static const struct sp_command commands[] = {
     {"update", "Change a running container's resource limits", sp_oci_update},
     {"version", "Show version information", sp_cmd_version},
 };
+#endif
 
 static void usage(FILE *out, bool runtime)
 {
+#ifdef SEPTA_RUNTIME_ONLY
+    runtime = true;
+#endif
     if (runtime) {
         fprintf(out, "Usage: septa-runtime [GLOBAL OPTIONS] COMMAND [ARGS...]\n\n"
                      "The OCI runtime entry point of septa; behaves as `septa oci`.\n"
                      "Run 'septa-runtime --help' or 'septa oci COMMAND --help' for a command.\n");
         return;
     }
+#ifndef SEPTA_RUNTIME_ONLY
     fprintf(out,
             "Usage: septa [GLOBAL OPTIONS] COMMAND [ARGS...]\n\n"
             "Run workloads as containers or in hardware partitions.\n\n"
@@ -70,6 +81,7 @@ static void usage(FILE *out, bool runtime)
                  "  -h, --help          show this help\n"
                  "  -v, --version       show the version\n\n"
                  "Run 'septa COMMAND --help' for more on a command.\n");
+#endif
 }
 
 int sp_cmd_version(struct sp_globals *g, int argc, char **argv, sp_error **err)
@@ -151,17 +163,25 @@ static int run(int argc, char **argv, bool runtime, sp_error **err)
         free(v);
         return r;
     }
+#ifdef SEPTA_RUNTIME_ONLY
+    return sp_err(err, 0, "internal error: septa-runtime reached the people CLI");
+#else
     if (rest == 0) {
         usage(stderr, false);
         return sp_err(err, 0, "septa: no command given");
     }
     return sp_cli_dispatch(&g, "septa", commands, SP_ARRAY_SIZE(commands), rest, rargv, err);
+#endif
 }
 
 int main(int argc, char **argv)
 {
     _cleanup_free_ char *self = sp_xstrdup(argv[0] ? argv[0] : "septa");
+#ifdef SEPTA_RUNTIME_ONLY
+    bool runtime = true; /* whatever name it was started under */
+#else
     bool runtime = strcmp(basename(self), "septa-runtime") == 0;
+#endif
     sp_error *err = NULL;
     int status = run(argc, argv, runtime, &err);
     fflush(stdout);

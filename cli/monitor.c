@@ -84,7 +84,7 @@ int sp_monitor_spawn(struct sp_globals *g, const char *id, sp_error **err)
         /* Pin no directory of the caller (rm must be able to remove it). */
         if (chdir("/") < 0)
             _exit(125);
-        /* /proc/self/exe: the sealed copy septa runs from (see
+        /* /proc/self/exe: the protected copy septa runs from (see
          * sp_runtime_protect_exe), not a path the container could swap. */
         execv("/proc/self/exe", (char **)argv);
         _exit(125);
@@ -550,7 +550,7 @@ int sp_cmd_monitor(struct sp_globals *g, int argc, char **argv, sp_error **err)
         return sp_err(err, 0, "septa monitor: --resume and --exit-status go together");
     struct mon m = {
         .root = g->root, .data_root = g->data_root, .id = argv[optind], .dirfd = -1, .logfd = -1};
-    /* A no-op when spawned (already the sealed copy); kept for hand runs. */
+    /* A no-op when spawned (already the protected copy); kept for hand runs. */
     if (resume < 0 && sp_runtime_protect_exe(err) < 0)
         return sp_err_wrap(err, "septa monitor");
     if (syncfd >= 0 && fcntl((int)syncfd, F_SETFD, FD_CLOEXEC) < 0)

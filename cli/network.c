@@ -88,33 +88,21 @@ static int net_create(struct sp_globals *g, int argc, char **argv, sp_error **er
 
 static int net_ls(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *format = "text";
     bool quiet = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            printf("Usage: septa network ls [--format text|json] [-q]\n\nList switches.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa network ls", argc, argv, optopt);
-        }
-    }
-    if (optind < argc)
-        return sp_err(err, 0, "septa network ls: unexpected argument '%s'", argv[optind]);
+    const struct sp_cli_opt opts[] = {
+        {"format", 'f', NULL, &format},
+        {"quiet", 'q', &quiet, NULL},
+        {0},
+    };
+    const struct sp_cli_spec spec = {
+        .cmd = "septa network ls", .usage = "network ls [--format text|json] [-q]",
+        .help = "List switches.\n", .max_args = 0, .permute = true, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, "septa", argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (sp_cli_check_format("septa network ls", format, err) < 0)
         return -1;
     _cleanup_json_ json_t *all = NULL;
@@ -171,30 +159,19 @@ static int net_inspect(struct sp_globals *g, int argc, char **argv, sp_error **e
 
 static int net_rm(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     bool force = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "fh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            force = true;
-            break;
-        case 'h':
-            printf("Usage: septa network rm [-f|--force] NAME...\n\nRemove switches; refused "
-                   "while a port is attached unless --force,\nwhich removes the ports first.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa network rm", argc, argv, optopt);
-        }
-    }
-    if (optind >= argc)
-        return sp_err(err, 0, "septa network rm: expected at least one switch name");
-    for (int i = optind; i < argc; i++) {
+    const struct sp_cli_opt opts[] = {{"force", 'f', &force, NULL}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = "septa network rm", .usage = "network rm [-f|--force] NAME...",
+        .help = "Remove switches; refused while a port is attached unless --force,\n"
+                "which removes the ports first.\n",
+        .arg = "switch name", .min_args = 1, .max_args = -1, .permute = true, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, "septa", argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    for (int i = first; i < argc; i++) {
         if (sp_net_switch_rm(g->data_root, argv[i], force, err) < 0)
             return -1;
         printf("%s\n", argv[i]);
@@ -204,35 +181,23 @@ static int net_rm(struct sp_globals *g, int argc, char **argv, sp_error **err)
 
 static int net_update(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"isolate", required_argument, NULL, 'I'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *iso = NULL;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'I':
-            iso = optarg;
-            break;
-        case 'h':
-            printf("Usage: septa network update NAME --isolate=true|false\n\nChange whether "
-                   "a switch routes to other non-isolated switches.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa network update", argc, argv, optopt);
-        }
-    }
-    if (optind + 1 != argc)
-        return sp_err(err, 0, "septa network update: expected one switch name");
+    const struct sp_cli_opt opts[] = {{"isolate", 0, NULL, &iso}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = "septa network update", .usage = "network update NAME --isolate=true|false",
+        .help = "Change whether a switch routes to other non-isolated switches.\n",
+        .arg = "switch name", .min_args = 1, .max_args = 1, .permute = true, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, "septa", argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (!iso)
         return sp_err(err, 0, "septa network update: nothing to change (give --isolate)");
     bool isolate;
     if (parse_bool("--isolate", iso, &isolate, err) < 0)
         return -1;
-    return sp_net_switch_set_isolate(g->data_root, argv[optind], isolate, err);
+    return sp_net_switch_set_isolate(g->data_root, argv[first], isolate, err);
 }
 
 /*

@@ -49,5 +49,7 @@ int sp_cmd_oci(struct sp_globals *g, int argc, char **argv, sp_error **err)
         usage(stdout, prog);
         return 0;
     }
+    /* The verbs' --help says "Usage: septa oci VERB" (or "septa-runtime VERB"). */
+    g->prog = prog;
     return sp_cli_dispatch(g, prog, verbs, N_VERBS, argc - 1, argv + 1, err);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* `septa oci create [--bundle DIR] [--pid-file F] [--console-socket S] ID` (as runc). */
 #include "cli.h"
+#include "partition.h"
 #include "runtime.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 /* Options create and run share; runc's no-op flags are accepted for engines. */
 int sp_oci_parse_create(const char *cmd, bool run, int argc, char **argv, struct sp_create_opts *o,
                         const char **id, sp_error **err);
+int sp_oci_resolve_partition(const struct sp_globals *g, struct sp_create_opts *o, char **config,
+                             sp_error **err);
 
 int sp_oci_parse_create(const char *cmd, bool run, int argc, char **argv, struct sp_create_opts *o,
                         const char **id, sp_error **err)
@@ -73,6 +76,43 @@ int sp_oci_parse_create(const char *cmd, bool run, int argc, char **argv, struct
     return 0;
 }
 
+/*
+ * A bundle annotated org.septa.partition=NAME runs in that --shared partition
+ * exactly as `septa run --partition NAME` does (podman --annotation and
+ * containerd pass annotations through).  The annotation is resolved here, into
+ * a copy of the config handed to the runtime: the engine's bundle is never
+ * rewritten, and runtime/ knows nothing of partitions.  *config (freed by the
+ * caller) backs o->config_json.
+ */
+int sp_oci_resolve_partition(const struct sp_globals *g, struct sp_create_opts *o, char **config,
+                             sp_error **err)
+{
+    const char *bundle = o->bundle ? o->bundle : ".";
+    _cleanup_free_ char *path = sp_path_join(bundle, "config.json");
+    _cleanup_jdoc_ sp_jdoc *doc = NULL;
+    _cleanup_error_ sp_error *lerr = NULL;
+    /* An unreadable config is the runtime's to report, with its usual context. */
+    if (sp_jdoc_load_file(path, "config.json", &doc, &lerr) < 0 || !json_is_object(doc->root))
+        return 0;
+    json_t *ann = json_object_get(doc->root, "annotations");
+    if (!json_is_object(ann))
+        return 0;
+    const char *name = NULL;
+    int r = sp_json_get_str(doc, ann, "annotations", SP_PARTITION_ANNOTATION, false, &name, err);
+    if (r <= 0)
+        return r;
+    /* Any other mistake is reported against the engine's file, lines and all. */
+    if (sp_config_check_file(bundle, err) < 0)
+        return -1;
+    _cleanup_free_ char *what = sp_xasprintf("annotation %s=%s", SP_PARTITION_ANNOTATION, name);
+    if (sp_partition_place(g->data_root, name, doc->root, what, "linux.resources.cpu.cpus/mems",
+                           err) < 0)
+        return -1;
+    *config = sp_json_dumps(doc->root, true);
+    o->config_json = *config;
+    return 0;
+}
+
 int sp_oci_create(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
     struct sp_create_opts o = {0};
@@ -91,6 +131,12 @@ int sp_oci_create(struct sp_globals *g, int argc, char **argv, sp_error **err)
                g->prog);
         return 0;
     }
+    /* Before reading the bundle: the runtime would re-execute for this anyway. */
+    if (sp_runtime_protect_exe(err) < 0)
+        return -1;
+    _cleanup_free_ char *config = NULL;
+    if (sp_oci_resolve_partition(g, &o, &config, err) < 0)
+        return -1;
     if (sp_container_create(g->root, id, &o, err) < 0)
         return -1;
     return 0;

@@ -3,38 +3,21 @@
 #include "cli.h"
 #include "runtime.h"
 
-#include <getopt.h>
 
 int sp_oci_delete(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     bool force = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            force = true;
-            break;
-        case 'h':
-            printf("Usage: %s delete [--force] ID\n\n"
-                   "Delete a stopped (or created) container: its cgroup, state and "
-                   "processes.\n\n"
-                   "  -f, --force   kill it first if it runs; a missing container is not an "
-                   "error\n",
-                   g->prog);
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "delete", argc, argv, optopt);
-        }
-    }
-    if (optind >= argc)
-        return sp_err(err, 0, "delete: missing container ID");
-    if (optind + 1 < argc)
-        return sp_err(err, 0, "delete: unexpected argument '%s'", argv[optind + 1]);
-    return sp_container_delete(g->root, argv[optind], force, err);
+    const struct sp_cli_opt opts[] = {{"force", 'f', &force, NULL}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = "delete",
+        .usage = "delete [--force] ID",
+        .help = "Delete a stopped (or created) container: its cgroup, state and processes.\n\n"
+                "  -f, --force   kill it first if it runs; a missing container is not an error\n",
+        .arg = "container ID", .min_args = 1, .max_args = 1, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, g->prog, argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    return sp_container_delete(g->root, argv[first], force, err);
 }

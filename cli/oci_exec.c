@@ -40,7 +40,8 @@ int sp_oci_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
     };
     struct sp_exec_opts o = {0};
     _cleanup_free_ char **env = sp_xcalloc((size_t)argc + 1, sizeof(char *));
-    size_t nenv = 0;
+    _cleanup_free_ char **caps = sp_xcalloc((size_t)argc + 1, sizeof(char *));
+    size_t nenv = 0, ncaps = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+p:tde:u:h", opts, NULL)) != -1) {
@@ -79,11 +80,17 @@ int sp_oci_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
         case OPT_IGNORE_PAUSED:
             break;
         case OPT_NNP:
+            o.no_new_privs = true;
+            break;
         case OPT_LABEL:
+            o.process_label = optarg;
+            break;
         case OPT_AA:
+            o.apparmor = optarg;
+            break;
         case OPT_CAP:
-            return sp_err(err, ENOTSUP, "exec: '%s' is not supported; put it in a --process file",
-                          argv[optind - 1]);
+            caps[ncaps++] = optarg;
+            break;
         case 'h':
             printf("Usage: %s exec [OPTIONS] ID [COMMAND [ARG...]]\n\n"
                    "Run a new process in a running container: the container's process settings\n"
@@ -97,7 +104,12 @@ int sp_oci_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
                    "      --cwd DIR           working directory inside the container\n"
                    "  -e, --env KEY=VALUE     add an environment variable (repeatable)\n"
                    "  -u, --user UID[:GID]    run as this user\n"
-                   "      --preserve-fds N    pass N extra fds (from 3) to the process\n",
+                   "      --preserve-fds N    pass N extra fds (from 3) to the process\n"
+                   "      --cap CAP           add a capability (repeatable): bounding, effective,\n"
+                   "                          permitted, and ambient if inheritable has it\n"
+                   "      --no-new-privs      set no_new_privs for the process\n"
+                   "      --apparmor PROFILE  AppArmor profile (refused if AppArmor is off)\n"
+                   "      --process-label L   SELinux label (refused if SELinux is off)\n",
                    g->prog);
             return 0;
         default:
@@ -111,6 +123,7 @@ int sp_oci_exec(struct sp_globals *g, int argc, char **argv, sp_error **err)
     if (o.process_file && o.args[0])
         return sp_err(err, 0, "exec: give either --process or a command, not both");
     o.env = env;
+    o.caps = caps;
     if (sp_runtime_protect_exe(err) < 0)
         return -1;
     int status = 0;

@@ -3,42 +3,29 @@
 #include "cli.h"
 #include "runtime.h"
 
-#include <getopt.h>
 #include <string.h>
 
 int sp_oci_list(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *format = "table";
     bool quiet = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:qh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'h':
-            printf("Usage: %s list [--format table|json] [--quiet]\n\n"
-                   "List the containers under the runtime root.\n\n"
-                   "  -f, --format FMT   table (default) or json\n"
-                   "  -q, --quiet        print only the IDs\n",
-                   g->prog);
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "list", argc, argv, optopt);
-        }
-    }
-    if (optind < argc)
-        return sp_err(err, 0, "list: unexpected argument '%s'", argv[optind]);
+    const struct sp_cli_opt opts[] = {
+        {"format", 'f', NULL, &format},
+        {"quiet", 'q', &quiet, NULL},
+        {0},
+    };
+    const struct sp_cli_spec spec = {
+        .cmd = "list",
+        .usage = "list [--format table|json] [--quiet]",
+        .help = "List the containers under the runtime root.\n\n"
+                "  -f, --format FMT   table (default) or json\n"
+                "  -q, --quiet        print only the IDs\n",
+        .max_args = 0, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, g->prog, argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         return sp_err(err, 0, "list: --format: unknown format '%s' (expected table or json)",
                       format);

@@ -4,7 +4,6 @@
 #include "runtime.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <string.h>
 
 /* The command name of a pid, from /proc (empty if it just exited). */
@@ -24,39 +23,27 @@ static void proc_comm(pid_t pid, char *buf, size_t len)
 
 int sp_oci_ps(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     const char *format = "table";
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            printf("Usage: %s ps [--format table|json] ID\n\n"
-                   "List the host pids of the container's processes.\n\n"
-                   "  -f, --format FMT   table (default) or json (an array of pids, as runc)\n",
-                   g->prog);
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "ps", argc, argv, optopt);
-        }
-    }
+    const struct sp_cli_opt opts[] = {{"format", 'f', NULL, &format}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = "ps",
+        .usage = "ps [--format table|json] ID",
+        .help = "List the host pids of the container's processes.\n\n"
+                "  -f, --format FMT   table (default) or json (an array of pids, as runc)\n",
+        .arg = "container ID", .min_args = 1, .max_args = -1, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, g->prog, argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
         return sp_err(err, 0, "ps: --format: unknown format '%s' (expected table or json)", format);
-    if (optind >= argc)
-        return sp_err(err, 0, "ps: missing container ID");
-    if (optind + 1 < argc)
+    if (first + 1 < argc)
         return sp_err(err, 0, "ps: ps(1) arguments are not supported ('%s'); use --format json",
-                      argv[optind + 1]);
+                      argv[first + 1]);
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    if (sp_container_pids(g->root, argv[optind], &pids, &n, err) < 0)
+    if (sp_container_pids(g->root, argv[first], &pids, &n, err) < 0)
         return -1;
     if (strcmp(format, "json") == 0) {
         _cleanup_json_ json_t *arr = json_array();

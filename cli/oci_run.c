@@ -7,6 +7,8 @@
 
 int sp_oci_parse_create(const char *cmd, bool run, int argc, char **argv, struct sp_create_opts *o,
                         const char **id, sp_error **err);
+int sp_oci_resolve_partition(const struct sp_globals *g, struct sp_create_opts *o, char **config,
+                             sp_error **err);
 
 int sp_oci_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
@@ -28,6 +30,12 @@ int sp_oci_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
                g->prog);
         return 0;
     }
+    /* Before reading the bundle: the runtime would re-execute for this anyway. */
+    if (sp_runtime_protect_exe(err) < 0)
+        return -1;
+    _cleanup_free_ char *config = NULL;
+    if (sp_oci_resolve_partition(g, &o, &config, err) < 0)
+        return -1;
     int status = 0;
     if (sp_container_run(g->root, id, &o, &status, err) < 0)
         return -1;

@@ -7,20 +7,19 @@
 
 int sp_oci_state(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: %s state ID\n\nPrint the OCI state of a container as JSON (status "
-               "creating, created, running, paused or stopped).\n",
-               g->prog);
-        return 0;
-    }
-    if (argc < 2)
-        return sp_err(err, 0, "state: missing container ID");
-    if (argc > 2)
-        return sp_err(err, 0, "state: unexpected argument '%s'", argv[2]);
-    if (argv[1][0] == '-')
-        return sp_err(err, 0, "state: unknown option '%s' (see 'state --help')", argv[1]);
+    const struct sp_cli_spec spec = {
+        .cmd = "state",
+        .usage = "state ID",
+        .help = "Print the OCI state of a container as JSON (status creating, created, running, "
+                "paused or stopped).\n",
+        .arg = "container ID", .min_args = 1, .max_args = 1,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, g->prog, argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     _cleanup_json_ json_t *st = NULL;
-    if (sp_container_state(g->root, argv[1], &st, err) < 0)
+    if (sp_container_state(g->root, argv[first], &st, err) < 0)
         return -1;
     _cleanup_free_ char *s = sp_json_dumps(st, true);
     printf("%s\n", s);

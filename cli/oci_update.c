@@ -45,7 +45,8 @@ static void usage(const char *prog)
            "      --cpuset-mems LIST      memory nodes allowed\n"
            "      --memory SIZE           memory limit, e.g. 256m (-1: no limit)\n"
            "      --memory-reservation SIZE  soft limit (v2 memory.low)\n"
-           "      --memory-swap SIZE      memory+swap limit (-1: no limit); needs --memory\n"
+           "      --memory-swap SIZE      memory+swap total (-1: no limit); alone, the memory\n"
+           "                              limit in force stays (cgroup v2: swap.max = SIZE - it)\n"
            "      --pids-limit N          maximum number of tasks (-1: no limit)\n"
            "      --blkio-weight N        block I/O weight, 10..1000\n",
            prog);

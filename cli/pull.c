@@ -20,7 +20,6 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
     };
     struct sp_pull_opts o = {.tls_verify = true};
     const char *format = "text";
-    bool quiet = false;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+qf:h", opts, NULL)) != -1) {
@@ -40,7 +39,7 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
             o.authfile = optarg;
             break;
         case 'q':
-            quiet = true;
+            o.quiet = true;
             break;
         case 'f':
             format = optarg;
@@ -49,10 +48,12 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
             printf("Usage: septa pull [--tls-verify=false] [--authfile FILE] [-q] "
                    "[--format text|json] REF\n\n"
                    "Pull [HOST/]REPO[:TAG][@DIGEST] (docker.io when no host) into the store.\n"
-                   "Blobs download three at a time; a dropped transfer resumes where it stopped;\n"
+                   "Blobs download three at a time; a dropped transfer resumes where it stopped,\n"
+                   "and so does the next pull after an interrupted one (kept in partial/);\n"
                    "on a terminal each blob's progress is shown on stderr.\n\n"
                    "  --tls-verify=false  skip certificate checks; plain http if no TLS\n"
-                   "  --authfile FILE     credentials ({\"auths\": {HOST: {\"auth\": ...}}})\n");
+                   "  --authfile FILE     credentials ({\"auths\": {HOST: {\"auth\": ...}}})\n"
+                   "  -q, --quiet         no progress, even on a terminal: only the result line\n");
             return 0;
         default:
             return sp_cli_bad_option(err, "septa pull", argc, argv, optopt);
@@ -65,8 +66,6 @@ int sp_cmd_pull(struct sp_globals *g, int argc, char **argv, sp_error **err)
     _cleanup_json_ json_t *loaded = NULL;
     if (sp_image_pull(g->data_root, argv[optind], &o, &loaded, err) < 0)
         return sp_err_wrap(err, "septa pull");
-    if (quiet)
-        return 0;
     if (strcmp(format, "json") == 0) {
         _cleanup_free_ char *s = sp_json_dumps(loaded, true);
         printf("%s\n", s);

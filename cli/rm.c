@@ -5,37 +5,24 @@
 #include "run_opts.h"
 #include "runtime.h"
 
-#include <getopt.h>
 #include <string.h>
 
 int sp_cmd_rm(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
     bool force = false;
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+fh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            force = true;
-            break;
-        case 'h':
-            printf("Usage: septa rm [-f] CONTAINER...\n\n"
-                   "Remove containers (by name, id or unique id prefix): their root filesystem\n"
-                   "is unmounted and their upper dir removed.  A running container needs -f,\n"
-                   "which kills it first.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa rm", argc, argv, optopt);
-        }
-    }
-    if (optind >= argc)
-        return sp_err(err, 0, "septa rm: no container given");
-    for (int i = optind; i < argc; i++) {
+    const struct sp_cli_opt opts[] = {{"force", 'f', &force, NULL}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = "septa rm", .usage = "rm [-f] CONTAINER...",
+        .help = "Remove containers (by name, id or unique id prefix): their root filesystem\n"
+                "is unmounted and their upper dir removed.  A running container needs -f,\n"
+                "which kills it first.\n",
+        .arg = "container", .min_args = 1, .max_args = -1, .permute = true, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, "septa", argc, argv, &first, err);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    for (int i = first; i < argc; i++) {
         _cleanup_free_ char *id = NULL;
         if (sp_image_container_find(g->data_root, argv[i], &id, err) < 0)
             return sp_err_wrap(err, "septa rm");

@@ -201,7 +201,7 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
     while ((c = getopt_long(argc, argv, "+dite:w:u:v:p:h", opts, NULL)) != -1) {
         switch (c) {
         case OPT_RM:
-            rm = true;
+            rm = o.volatile_root = x.volatile_records = true; /* gone with it: no syncs */
             break;
         case OPT_NAME:
             name = optarg;
@@ -358,8 +358,9 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
     o.cap_add = add;
     o.cap_drop = drop;
 
-    /* CVE-2019-5736: from here on septa runs from a sealed copy of itself
-     * (this re-executes once, before anything is created). */
+    /* CVE-2019-5736: from here on septa runs from a protected copy of itself
+     * (runtime/exe.c; this re-executes once, before anything is created, so
+     * the runtime never has to re-execute half-way through a run). */
     if (sp_runtime_protect_exe(err) < 0)
         return sp_err_wrap(err, "septa run");
     char id[65];
@@ -384,7 +385,8 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
         return run_detached(g, id, restart, rm, err);
     struct sp_create_opts co = {.bundle = bundle};
     int status = 0;
-    int r = sp_container_run(g->root, id, &co, &status, err);
+    struct sp_run_report rep;
+    int r = sp_container_run_report(g->root, id, &co, &status, &rep, err);
     {
         /* The workload is gone: its ports and addresses go with it (an
          * exited container keeps no lease, as with podman). */
@@ -406,6 +408,17 @@ int sp_cmd_run(struct sp_globals *g, int argc, char **argv, sp_error **err)
         _cleanup_error_ sp_error *e3 = NULL;
         if (sp_image_container_exited(g->data_root, id, status, &e3) < 0)
             sp_warn("recording the exit status of %.12s: %s", id, e3->msg);
+    }
+    if (status == 137 && rep.oom_kills > 0) {
+        /* Said as an error so main prints it; the status stays the workload's. */
+        char why[64] = "it has no memory limit: the host ran out of memory";
+        if (rep.memory_limit > 0 && rep.memory_limit % (1 << 20) == 0)
+            snprintf(why, sizeof(why), "memory limit %lld MiB",
+                     (long long)(rep.memory_limit >> 20));
+        else if (rep.memory_limit > 0)
+            snprintf(why, sizeof(why), "memory limit %lld bytes", (long long)rep.memory_limit);
+        return sp_err_status(err, status, 0, "container %s was killed by the OOM killer (%s)",
+                             name ? name : short_id, why);
     }
     return status;
 }

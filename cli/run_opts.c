@@ -35,13 +35,12 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* --user-ns=auto: container ids 0..65535 map to BASE.. on the host. */
-#define USERNS_SIZE 65536u
-#define USERNS_FIRST 0x10000u /* the lowest base, above every login uid */
-#define USERNS_SLOTS 1024u
+/* --user-ns=auto: container ids 0..65535 map to a range images/userns.c allocates. */
+#define USERNS_SIZE SP_USERNS_SIZE
 
 char *sp_run_netns_path(const char *data_root, const char *id)
 {
@@ -185,6 +184,10 @@ int sp_run_net_teardown(const char *data_root, const char *id, sp_error **err)
     if (path)
         netns_remove(path);
     userns_unshare_bundle(id);
+    /* Its --user-ns=auto range goes back to the pool with the container. */
+    _cleanup_error_ sp_error *eu = NULL;
+    if (sp_userns_release(data_root, id, &eu) < 0)
+        sp_warn("releasing the user namespace range of %.12s: %s", id, eu->msg);
     _cleanup_free_ char *lock = sp_xasprintf("%s/netns/%s.lock", data_root, id);
     unlink(lock);
     if (r == 0) {
@@ -312,8 +315,10 @@ static int apply_network(const char *data_root, const char *bundle, const char *
             json_array_remove(json_object_get(linux_, "namespaces"), idx);
         return 0;
     }
-    /* Unprivileged ICMP sockets, so ping works without CAP_NET_RAW (which
-     * containers do not get), as podman does; per network namespace. */
+    /* Unprivileged ICMP sockets for group 0, so ping works without
+     * CAP_NET_RAW (which containers do not get): podman's containers.conf
+     * default_sysctls "net.ipv4.ping_group_range=0 0"; per network namespace,
+     * so never with --network host. */
     json_t *sysctl = json_object_get(linux_, "sysctl");
     if (!json_is_object(sysctl)) {
         sysctl = json_object();
@@ -322,7 +327,7 @@ static int apply_network(const char *data_root, const char *bundle, const char *
     /* Not in a user namespace: its root does not own the network namespace. */
     if (!namespace_entry(linux_, "user", NULL) &&
         !json_object_get(sysctl, "net.ipv4.ping_group_range"))
-        json_object_set_new(sysctl, "net.ipv4.ping_group_range", json_string("0 2147483647"));
+        json_object_set_new(sysctl, "net.ipv4.ping_group_range", json_string("0 0"));
     bool none = net && strcmp(net, "none") == 0;
     char defname[16];
     const char *sw = net;
@@ -385,58 +390,106 @@ static int apply_network(const char *data_root, const char *bundle, const char *
     return 0;
 }
 
-static int apply_partition(const char *data_root, const char *name, json_t *spec,
-                           sp_error **err)
+/* Is `s` one of the strings of `arr`? */
+static bool str_in(json_t *arr, const char *s)
 {
-    if (sp_partition_name_check(name, err) < 0)
-        return sp_err_wrap(err, "--partition");
-    _cleanup_partition_ struct sp_partition *p = NULL;
-    if (sp_store_load(data_root, name, &p, err) < 0)
-        return sp_err_wrap(err, "--partition");
-    if (!p->shared) {
-        if (p->pid > 0 && sp_guest_running(p))
-            sp_err(err, EBUSY,
-                       "--partition %s: the partition is exclusive and its guest is running "
-                       "(only --shared partitions or an idle exclusive one take containers)",
-                       name);
-        else
-            sp_err(err, EINVAL,
-                       "--partition %s: the partition is exclusive; create it with --shared "
-                       "to run containers in it",
-                       name);
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* "MAJOR.MINOR[...]" -> MAJOR * 1000 + MINOR; -1 when it is not that. */
+static long kernel_version(const char *v)
+{
+    char *end;
+    errno = 0;
+    long major = strtol(v, &end, 10);
+    if (errno || end == v || *end != '.' || major < 0)
         return -1;
+    const char *m = end + 1;
+    long minor = strtol(m, &end, 10);
+    if (errno || end == m || minor < 0 || minor > 999)
+        return -1;
+    return major * 1000 + minor;
+}
+
+/*
+ * Docker's conditions on one rule of a profile, judged against the
+ * container's final (bounding) capabilities, the host's architecture and
+ * running kernel, as docker and podman do: includes.caps / arches need every
+ * capability and one of the architectures, includes.minKernel a kernel at
+ * least that new; excludes.caps / arches drop the rule when the container
+ * has any of those capabilities or runs on one of those architectures.
+ * *applies gets the verdict; a condition septa does not know is an error
+ * (ignoring it could allow a call the profile meant to deny).
+ */
+static int seccomp_rule_applies(const char *file, size_t idx, json_t *rule, json_t *caps,
+                                long kernel, bool *applies, sp_error **err)
+{
+    *applies = true;
+    static const char *const parts[] = {"includes", "excludes"};
+    for (size_t k = 0; k < SP_ARRAY_SIZE(parts); k++) {
+        json_t *c = json_object_get(rule, parts[k]);
+        if (!c || json_is_null(c))
+            continue;
+        if (!json_is_object(c))
+            return sp_err(err, EINVAL, "%s: syscalls[%zu].%s: expected an object", file, idx,
+                          parts[k]);
+        bool inc = k == 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(c, key, v)
+        {
+            bool is_caps = strcmp(key, "caps") == 0, is_arches = strcmp(key, "arches") == 0;
+            if (is_caps || is_arches) {
+                if (!json_is_array(v))
+                    return sp_err(err, EINVAL, "%s: syscalls[%zu].%s.%s: expected an array", file,
+                                  idx, parts[k], key);
+                size_t i;
+                json_t *e;
+                bool any = false, all = true;
+                json_array_foreach(v, i, e)
+                {
+                    if (!json_is_string(e))
+                        return sp_err(err, EINVAL,
+                                      "%s: syscalls[%zu].%s.%s[%zu]: expected a string", file, idx,
+                                      parts[k], key, i);
+                    bool has = is_caps ? str_in(caps, json_string_value(e))
+                                       : strcmp(json_string_value(e), sp_image_host_arch()) == 0;
+                    any |= has;
+                    all &= has;
+                }
+                if (json_array_size(v) == 0)
+                    continue;
+                if (inc && !(is_caps ? all : any))
+                    *applies = false;
+                if (!inc && any)
+                    *applies = false;
+            } else if (inc && strcmp(key, "minKernel") == 0) {
+                long want = json_is_string(v) ? kernel_version(json_string_value(v)) : -1;
+                if (want < 0)
+                    return sp_err(err, EINVAL,
+                                  "%s: syscalls[%zu].includes.minKernel: expected \"MAJOR.MINOR\"",
+                                  file, idx);
+                if (kernel < want)
+                    *applies = false;
+            } else {
+                return sp_err(err, EINVAL, "%s: syscalls[%zu].%s.%s: unknown condition", file, idx,
+                              parts[k], key);
+            }
+        }
     }
-    _cleanup_free_ char *cpus = sp_format_cpulist(p->cpus, SP_CPU_WORDS * 64);
-    _cleanup_free_ char *mems = sp_format_cpulist(&p->nodes, 64);
-    json_t *linux_ = json_object_get(spec, "linux");
-    json_t *res = json_object_get(linux_, "resources");
-    if (!res) {
-        res = json_object();
-        json_object_set_new(linux_, "resources", res);
-    }
-    json_t *cpu = json_object_get(res, "cpu");
-    if (json_object_get(cpu, "cpus") || json_object_get(cpu, "mems"))
-        return sp_err(err, EINVAL,
-                      "--partition %s: --cpuset-cpus/--cpuset-mems would override the "
-                      "partition's CPUs and nodes; give one or the other",
-                      name);
-    if (!cpu) {
-        cpu = json_object();
-        json_object_set_new(res, "cpu", cpu);
-    }
-    json_object_set_new(cpu, "cpus", json_string(cpus));
-    json_object_set_new(cpu, "mems", json_string(mems));
-    json_t *ann = json_object_get(spec, "annotations");
-    if (!ann) {
-        ann = json_object();
-        json_object_set_new(spec, "annotations", ann);
-    }
-    json_object_set_new(ann, "org.septa.partition", json_string(name));
     return 0;
 }
 
-/* A docker/podman profile (archMap, includes/excludes) -> OCI linux.seccomp. */
-static json_t *seccomp_from_file(const char *file, sp_error **err)
+/* A docker/podman profile (archMap, includes/excludes) -> OCI linux.seccomp
+ * for a container with the bounding capabilities `caps`. */
+static json_t *seccomp_from_file(const char *file, json_t *caps, sp_error **err)
 {
     _cleanup_jdoc_ sp_jdoc *doc = NULL;
     if (sp_jdoc_load_file(file, file, &doc, err) < 0)
@@ -464,14 +517,18 @@ static json_t *seccomp_from_file(const char *file, sp_error **err)
         else
             json_decref(arches);
     }
-    /* Docker's conditional rules (by capability or kernel) are not evaluated:
-     * keep only the unconditional ones, so nothing is allowed by mistake. */
+    struct utsname u;
+    long kernel = uname(&u) == 0 ? kernel_version(u.release) : -1;
+    /* Docker's conditional rules: kept or dropped for this container. */
     json_t *calls = json_object_get(out, "syscalls");
     for (size_t i = json_array_size(calls); i-- > 0;) {
         json_t *r = json_array_get(calls, i);
-        json_t *inc = json_object_get(r, "includes"), *exc = json_object_get(r, "excludes");
-        bool cond = json_object_size(inc) > 0 || json_object_size(exc) > 0;
-        if (cond) {
+        bool applies = true;
+        if (seccomp_rule_applies(file, i, r, caps, kernel, &applies, err) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+        if (!applies) {
             json_array_remove(calls, i);
             continue;
         }
@@ -499,7 +556,10 @@ static int apply_seccomp(const struct sp_run_extra *x, json_t *spec, sp_error **
     }
     json_t *prof = NULL;
     if (x->seccomp_file) {
-        prof = seccomp_from_file(x->seccomp_file, err);
+        /* images/spec.c applied --cap-add/--cap-drop: these are the final ones. */
+        json_t *caps = json_object_get(
+            json_object_get(json_object_get(spec, "process"), "capabilities"), "bounding");
+        prof = seccomp_from_file(x->seccomp_file, caps, err);
         if (!prof)
             return sp_err_wrap(err, "--security-opt seccomp");
     } else {
@@ -513,7 +573,8 @@ static int apply_seccomp(const struct sp_run_extra *x, json_t *spec, sp_error **
 }
 
 /* nftw has no user pointer: the shift of the walk in progress. */
-static uid_t shift_base;
+static uid_t shift_uid;
+static gid_t shift_gid;
 
 static int shift_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
@@ -521,7 +582,7 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
     (void)f;
     if (st->st_uid >= USERNS_SIZE || st->st_gid >= USERNS_SIZE)
         return 0; /* already shifted, or out of the mapped range: leave it */
-    if (lchown(path, st->st_uid + shift_base, st->st_gid + shift_base) < 0)
+    if (lchown(path, st->st_uid + shift_uid, st->st_gid + shift_gid) < 0)
         return errno;
     /* chown clears set-id bits; give them back (not for symlinks). */
     if (!S_ISLNK(st->st_mode) && (st->st_mode & (S_ISUID | S_ISGID)))
@@ -529,30 +590,79 @@ static int shift_one(const char *path, const struct stat *st, int type, struct F
     return 0;
 }
 
-static int apply_userns(const char *id, json_t *spec, sp_error **err)
+/* Does the runtime say it can make id-mapped mounts (its features document)? */
+static bool runtime_has_idmap(void)
+{
+    json_t *f = sp_runtime_features();
+    json_t *lx = json_object_get(f, "linux");
+    bool on = json_is_true(json_object_get(
+        json_object_get(json_object_get(lx, "mountExtensions"), "idmap"), "enabled"));
+    json_decref(f);
+    return on;
+}
+
+/*
+ * Volumes (-v, bind mounts images/ wrote) hold host-owned files that the
+ * mapped root would see as nobody: give each the container's mapping as an
+ * id-mapped mount (runtime-spec 1.1: uidMappings/gidMappings on the mount,
+ * option "idmap"), so host uid 0 is container root there and what the
+ * container writes lands on the host as the host ids it had.
+ */
+static void userns_idmap_volumes(json_t *spec, json_t *umap, json_t *gmap)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(spec, "mounts"), i, m)
+    {
+        const char *t = json_string_value(json_object_get(m, "type"));
+        json_t *opts = json_object_get(m, "options");
+        if (!t || strcmp(t, "bind") != 0 || !json_is_array(opts))
+            continue;
+        json_array_append_new(opts, json_string("idmap"));
+        json_object_set(m, "uidMappings", umap);
+        json_object_set(m, "gidMappings", gmap);
+    }
+}
+
+static int apply_userns(const char *data_root, const char *id, json_t *spec, sp_error **err)
 {
     json_t *linux_ = json_object_get(spec, "linux");
-    /* A slot from the id: containers get distinct ranges (a clash of two
-     * live containers is as likely as a 10-bit hash collision). */
-    unsigned slot = (unsigned)strtoul((char[]){id[0], id[1], id[2], '\0'}, NULL, 16) % USERNS_SLOTS;
-    uid_t base = USERNS_FIRST + slot * USERNS_SIZE;
-    json_t *map = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID", (json_int_t)base,
-                            "size", (int)USERNS_SIZE);
-    json_object_set_new(linux_, "uidMappings", map);
-    json_object_set(linux_, "gidMappings", map);
+    struct sp_userns_pool pool;
+    uint64_t ubase = 0, gbase = 0;
+    if (sp_userns_pool(&pool, err) < 0 ||
+        sp_userns_alloc(data_root, id, &pool, &ubase, &gbase, err) < 0)
+        return -1;
+    _cleanup_json_ json_t *umap = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
+                                            (json_int_t)ubase, "size", (int)USERNS_SIZE);
+    _cleanup_json_ json_t *gmap = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
+                                            (json_int_t)gbase, "size", (int)USERNS_SIZE);
+    json_object_set(linux_, "uidMappings", umap);
+    json_object_set(linux_, "gidMappings", gmap);
+    /* Only the volumes images/ wrote: the bundle's own files (hosts,
+     * resolv.conf) are added after this and stay plain binds. */
+    if (runtime_has_idmap())
+        userns_idmap_volumes(spec, umap, gmap);
     if (!namespace_entry(linux_, "user", NULL))
         json_array_append_new(json_object_get(linux_, "namespaces"),
                               json_pack("{s:s}", "type", "user"));
     /* The root filesystem must belong to the mapped ids: shift the
      * container's own (overlay) view, which copies up only metadata. */
     const char *rootfs = json_string_value(json_object_get(json_object_get(spec, "root"), "path"));
-    if (!rootfs)
-        return sp_err(err, EINVAL, "--user-ns: the config has no root.path");
-    shift_base = base;
-    int r = nftw(rootfs, shift_one, 32, FTW_PHYS | FTW_MOUNT);
-    if (r != 0)
-        return sp_err(err, r > 0 ? r : errno, "--user-ns: shifting the owners of %s", rootfs);
-    return 0;
+    int r = 0;
+    if (!rootfs) {
+        r = sp_err(err, EINVAL, "--user-ns: the config has no root.path");
+    } else {
+        shift_uid = (uid_t)ubase;
+        shift_gid = (gid_t)gbase;
+        int w = nftw(rootfs, shift_one, 32, FTW_PHYS | FTW_MOUNT);
+        if (w != 0)
+            r = sp_err(err, w > 0 ? w : errno, "--user-ns: shifting the owners of %s", rootfs);
+    }
+    if (r < 0) {
+        _cleanup_error_ sp_error *e = NULL;
+        sp_userns_release(data_root, id, &e);
+    }
+    return r;
 }
 
 /*
@@ -642,18 +752,24 @@ int sp_run_extra_apply(const char *data_root, const char *bundle, const char *id
         return sp_err(err, EINVAL, "%s: %s", cfg, je.text);
     if (!json_is_object(json_object_get(spec, "linux")))
         return sp_err(err, EINVAL, "%s: no linux object", cfg);
+    /* What a person expects of the limits they gave (memory.oom.group on v2). */
+    sp_runtime_people_resources(json_object_get(json_object_get(spec, "linux"), "resources"));
     if (!json_is_array(json_object_get(spec, "mounts")))
         json_object_set_new(spec, "mounts", json_array());
     if (!json_is_array(json_object_get(json_object_get(spec, "linux"), "namespaces")))
         json_object_set_new(json_object_get(spec, "linux"), "namespaces", json_array());
     if (apply_seccomp(x, spec, err) < 0)
         return -1;
-    if (x->partition && apply_partition(data_root, x->partition, spec, err) < 0)
-        return -1;
+    if (x->partition) {
+        _cleanup_free_ char *what = sp_xasprintf("--partition %s", x->partition);
+        if (sp_partition_place(data_root, x->partition, spec, what, "--cpuset-cpus/--cpuset-mems",
+                               err) < 0)
+            return -1;
+    }
     if (x->userns && strcmp(x->userns, "host") != 0) {
         if (strcmp(x->userns, "auto") != 0)
             return sp_err(err, EINVAL, "--user-ns '%s': expected auto or host", x->userns);
-        if (apply_userns(id, spec, err) < 0)
+        if (apply_userns(data_root, id, spec, err) < 0)
             return -1;
     }
     bool attached = false;
@@ -665,8 +781,13 @@ int sp_run_extra_apply(const char *data_root, const char *bundle, const char *id
         _cleanup_close_ int dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
             r = sp_err(err, errno, "opening %s", bundle);
-        else
+        else if (!x->volatile_records)
             r = sp_json_write_file(dfd, "config.json", spec, true, err);
+        else {
+            /* --rm: the bundle goes with the container; see sp_run_extra. */
+            _cleanup_free_ char *text = sp_json_dumps(spec, true);
+            r = sp_atomic_replace(dfd, "config.json", text, strlen(text), 0600, err);
+        }
     }
     if (r < 0 && (attached || userns)) {
         /* detach_all of a container with no port yet is a no-op. */

@@ -18,6 +18,7 @@ struct sp_run_extra {
     const char *seccomp_file; /* --security-opt seccomp=FILE */
     bool seccomp_unconfined;
     const char *userns;    /* --user-ns: NULL/"host" or "auto" */
+    bool volatile_records; /* --rm: config.json atomic but not fsynced (gone with the container) */
 };
 
 /*

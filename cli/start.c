@@ -59,7 +59,7 @@ int sp_cmd_start(struct sp_globals *g, int argc, char **argv, sp_error **err)
     }
     if (optind >= argc)
         return sp_err(err, 0, "septa start: no container given");
-    /* Runs a container: from the sealed copy of septa (CVE-2019-5736). */
+    /* Runs a container: from the protected copy of septa (CVE-2019-5736). */
     if (sp_runtime_protect_exe(err) < 0)
         return sp_err_wrap(err, "septa start");
     for (int i = optind; i < argc; i++)

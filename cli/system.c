@@ -47,7 +47,7 @@ static int system_df(struct sp_globals *g, int argc, char **argv, sp_error **err
     printf("%-12s %8lld %14lld\n", "images", I("images"), I("blobs") + I("layers"));
     printf("%-12s %8lld %14lld\n", "containers", I("containers"), I("containers_size"));
     printf("%-12s %8lld %14lld\n", "volumes", I("volumes"), I("volumes_size"));
-    printf("%-12s %8s %14lld\n", "partial", "-", I("tmp"));
+    printf("%-12s %8s %14lld\n", "partial", "-", I("tmp") + I("partial"));
 #undef I
     return 0;
 }

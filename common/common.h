@@ -217,6 +217,15 @@ char *sp_json_dumps(json_t *j, bool pretty);
  */
 int sp_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                     sp_error **err);
+/*
+ * The same without the two fsyncs, for state that does not outlive the host
+ * (the OCI runtime's state under /run, pid files): the rename still means a
+ * crashed septa leaves the old or the new file, and a power loss takes the
+ * containers with it anyway.  runc and crun do not fsync their state either;
+ * on a disk-backed /run each fsync costs milliseconds per container start.
+ */
+int sp_atomic_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      sp_error **err);
 /* Read a whole small file (at most `max` bytes) into a NUL-terminated buffer. */
 int sp_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
                  sp_error **err);

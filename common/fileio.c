@@ -27,8 +27,8 @@ static int write_all_fd(int fd, const void *data, size_t len)
     return 0;
 }
 
-int sp_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                    sp_error **err)
+static int atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                        bool durable, sp_error **err)
 {
     /* The temp file lives beside the target so that rename() is atomic. */
     _cleanup_free_ char *dir = NULL;
@@ -47,7 +47,7 @@ int sp_atomic_write(int dirfd, const char *name, const void *data, size_t len, m
         openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return sp_err(err, errno, "creating %s", tmp);
-    if (fchmod(fd, mode) < 0 || write_all_fd(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || write_all_fd(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
         return sp_err(err, e, "writing %s", tmp);
@@ -57,11 +57,25 @@ int sp_atomic_write(int dirfd, const char *name, const void *data, size_t len, m
         unlinkat(dirfd, tmp, 0);
         return sp_err(err, e, "renaming %s to %s", tmp, name);
     }
+    if (!durable)
+        return 0;
     /* Make the rename itself durable. */
     _cleanup_close_ int dfd = openat(dirfd, dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0)
         fsync(dfd);
     return 0;
+}
+
+int sp_atomic_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    sp_error **err)
+{
+    return atomic_write(dirfd, name, data, len, mode, true, err);
+}
+
+int sp_atomic_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      sp_error **err)
+{
+    return atomic_write(dirfd, name, data, len, mode, false, err);
 }
 
 int sp_read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sha256 through libcrypto's EVP interface. */
+/* sha256 of files through libcrypto's EVP interface (short strings: sha256.c). */
 #include "common.h"
 
 #include <errno.h>
@@ -16,15 +16,6 @@ static void to_hex(const unsigned char *md, unsigned len, char out[65])
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[64] = '\0';
-}
-
-void sp_sha256_hex(const void *data, size_t len, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned mdlen = 0;
-    if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL))
-        abort();
-    to_hex(md, mdlen, out);
 }
 
 int sp_sha256_file(int dirfd, const char *name, char out[65], uint64_t *size, sp_error **err)

@@ -140,6 +140,7 @@ struct sp_run_opts {
     const char *hostname;
     bool tty;
     bool read_only;          /* root read-only, tmpfs on /tmp, /var/tmp, /run */
+    bool volatile_root;      /* --rm: the upper dir is never synced (overlay "volatile") */
     char **volumes;          /* "HOST:CTR[:ro]" (HOST absolute) */
     char **tmpfs;            /* "PATH[:OPTIONS]" */
     uint64_t memory;         /* bytes, 0 unset */
@@ -206,6 +207,7 @@ int sp_image_container_find(const char *data_root, const char *ref, char **id, s
 struct sp_pull_opts {
     bool tls_verify;      /* false: no certificate checks, and plain http if TLS is absent */
     const char *authfile; /* docker/podman auth file ({"auths": {HOST: {"auth": b64}}}) */
+    bool quiet;           /* no progress even on a terminal (podman pull -q) */
 };
 
 /*
@@ -216,6 +218,46 @@ struct sp_pull_opts {
  */
 int sp_image_pull(const char *data_root, const char *ref, const struct sp_pull_opts *o,
                   json_t **loaded, sp_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* --user-ns=auto ranges (images/userns.c)                                    */
+/* ------------------------------------------------------------------------ */
+
+#define SP_USERNS_SIZE 65536u /* ids per container: 0..65535 inside */
+/*
+ * The pool when /etc/subuid or /etc/subgid has no "containers" entry: 16384
+ * ranges from 2^30 up, far above login uids and the 100000+ ranges that
+ * useradd hands to users.
+ */
+#define SP_USERNS_DEFAULT_START 0x40000000ull
+#define SP_USERNS_DEFAULT_COUNT 0x40000000ull
+
+struct sp_userns_pool {
+    uint64_t uid_start, uid_count, gid_start, gid_count;
+};
+
+/*
+ * The first "NAME:START:COUNT" line for NAME in /etc/subuid-format text.
+ * 1 found, 0 not there, -1 malformed (with the line number).
+ */
+int sp_subid_parse(const char *text, const char *name, uint64_t *start, uint64_t *count,
+                   sp_error **err);
+/* The "containers" entries of /etc/subuid and /etc/subgid ($SEPTA_SUBUID and
+ * $SEPTA_SUBGID name other files), or the default pool for each that has none. */
+int sp_userns_pool(struct sp_userns_pool *p, sp_error **err);
+/*
+ * Give container `id` the lowest range of the pool that overlaps no live
+ * container's range (in uids or gids), recorded under a lock in
+ * <data_root>/userns.json.  Ranges of containers whose record is gone are
+ * freed first.  ENOSPC when the pool is full.
+ */
+int sp_userns_alloc(const char *data_root, const char *id, const struct sp_userns_pool *p,
+                    uint64_t *uid_base, uint64_t *gid_base, sp_error **err);
+/* Give the range of `id` back (none is fine). */
+int sp_userns_release(const char *data_root, const char *id, sp_error **err);
+/* The range of `id`: 1 when it has one, 0 when not. */
+int sp_userns_get(const char *data_root, const char *id, uint64_t *uid_base, uint64_t *gid_base,
+                  sp_error **err);
 
 /* The host's platform in OCI terms ("amd64", "arm64", ...). */
 const char *sp_image_host_arch(void);

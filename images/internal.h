@@ -14,4 +14,8 @@
 int sp_image_import_stored(const char *data_root, const char *mdigest, const char *name,
                            const char *label, json_t **loaded, sp_error **err);
 
+/* sp_image_mount with storage.h's SP_ROOTFS_* flags (read-only, volatile). */
+int sp_image_mount_flags(const char *data_root, const char *ref, const char *id, unsigned flags,
+                         const char *owner, char **rootfs, json_t **image, sp_error **err);
+
 #endif

@@ -5,7 +5,10 @@
  * their own); blobs stream straight into the store through a blob writer
  * that hashes as it writes, so a blob that does not match its descriptor is
  * never stored.  Blobs download in parallel (libcurl multi, PARALLEL at a
- * time) and a failed transfer resumes with a Range request.  Auth:
+ * time) and a failed transfer resumes with a Range request, within one
+ * pull and across pulls: an unfinished download stays in the store's
+ * partial/ (named by its digest) and the next pull re-hashes it and asks
+ * only for the rest.  Auth:
  * anonymous, Bearer tokens from the WWW-Authenticate challenge, and basic
  * credentials from a docker/podman auth file.
  */
@@ -405,6 +408,8 @@ struct xfer {
     char *www_auth;      /* challenge of a 401 */
     char *sent_token;    /* the Bearer token the current attempt carried */
     int attempt;         /* attempts started */
+    uint64_t earlier;    /* bytes an earlier, interrupted pull left (partial/) */
+    bool refetched;      /* those bytes did not verify and were thrown away */
     uint64_t not_before; /* monotonic ns: backoff before the next attempt */
     bool running, done;
 };
@@ -459,7 +464,7 @@ static size_t x_body(char *ptr, size_t size, size_t nmemb, void *data)
             sp_blob_writer_abort(x->w);
             x->w = NULL;
             x->offset = 0;
-            if (sp_blob_writer_open(x->s, &x->w, &x->err) < 0)
+            if (sp_blob_writer_open_resumable(x->s, x->digest, UINT64_MAX, &x->w, &x->err) < 0)
                 return 0;
         } else if (x->code == 206 && !x->range_ok) {
             sp_err(&x->err, 0, "blob %s: the registry answered a range that does not start at %llu",
@@ -479,12 +484,43 @@ static size_t x_body(char *ptr, size_t size, size_t nmemb, void *data)
     return n;
 }
 
-/* Set up the next attempt of x on its easy handle. */
+/*
+ * A blob whose whole content an earlier pull left in partial/ (killed just
+ * before it stored it): verified and stored without asking the registry.
+ * 1 when stored, 0 when x still needs a transfer.
+ */
+static int x_commit_held(struct xfer *x, sp_error **err)
+{
+    if (x->size < 0 || sp_blob_writer_size(x->w) != (uint64_t)x->size)
+        return 0;
+    _cleanup_error_ sp_error *e = NULL;
+    if (sp_blob_writer_commit(sp_steal_ptr(&x->w), x->digest, (uint64_t)x->size, NULL, &e) < 0) {
+        /* Not the blob after all: the commit discarded it; fetch it whole. */
+        sp_debug("blob %s: the partial download did not verify (%s); fetching it again", x->digest,
+                 e->msg);
+        x->refetched = true;
+        return sp_blob_writer_open_resumable(x->s, x->digest, UINT64_MAX, &x->w, err) < 0 ? -1 : 0;
+    }
+    x->done = true;
+    return 1;
+}
+
+/* Set up the next attempt of x on its easy handle; 1: x is stored already. */
 static int x_start(struct xfer *x, sp_error **err)
 {
     struct reg *r = x->r;
-    if (!x->w && sp_blob_writer_open(x->s, &x->w, err) < 0)
-        return -1;
+    if (!x->w) {
+        /* What an earlier pull of this blob left is resumed, not fetched again. */
+        uint64_t max = x->size >= 0 ? (uint64_t)x->size : UINT64_MAX;
+        if (sp_blob_writer_open_resumable(x->s, x->digest, max, &x->w, err) < 0)
+            return -1;
+        if (x->attempt == 0 && !x->refetched) {
+            x->earlier = sp_blob_writer_size(x->w);
+            int held = x_commit_held(x, err);
+            if (held != 0)
+                return held;
+        }
+    }
     x->offset = sp_blob_writer_size(x->w);
     x->code = 0;
     x->body_started = x->range_ok = false;
@@ -601,10 +637,23 @@ static int x_finish(struct xfer *x, CURLcode rc, sp_error **err)
     }
     if (rc == CURLE_OK && (x->code == 200 || x->code == 206)) {
         struct sp_blob_writer *w = sp_steal_ptr(&x->w);
+        _cleanup_error_ sp_error *e = NULL;
         if (sp_blob_writer_commit(w, x->digest, x->size < 0 ? UINT64_MAX : (uint64_t)x->size, NULL,
-                                  err) < 0)
+                                  &e) == 0) {
+            x->done = true;
+            return 0;
+        }
+        if (x->earlier == 0 || x->refetched) {
+            *err = sp_steal_ptr(&e);
             return sp_err_wrap(err, "%s/%s", r->host, r->repo);
-        x->done = true;
+        }
+        /* The bytes an earlier pull left were not a prefix of this blob (the
+         * commit discarded them): fetch it once more, whole, right away. */
+        sp_debug("blob %s: resumed download did not verify (%s); fetching it again", x->digest,
+                 e->msg);
+        x->refetched = true;
+        x->earlier = 0;
+        x->not_before = 0;
         return 0;
     }
     if (rc == CURLE_OK && x->code == 401 && r->token && x->sent_token &&
@@ -643,7 +692,7 @@ static int x_finish(struct xfer *x, CURLcode rc, sp_error **err)
 /* Fetch every blob not yet stored, PARALLEL at a time, each verified by its digest. */
 static int fetch_blobs(struct reg *r, struct sp_store *s, struct xfer *xs, size_t n, sp_error **err)
 {
-    struct progress pg = {.tty = isatty(STDERR_FILENO)};
+    struct progress pg = {.tty = !r->o->quiet && isatty(STDERR_FILENO)};
     CURLM *m = curl_multi_init();
     if (!m)
         return sp_err(err, ENOMEM, "initialising libcurl");
@@ -670,10 +719,13 @@ static int fetch_blobs(struct reg *r, struct sp_store *s, struct xfer *xs, size_
             pending = true;
             if (running >= PARALLEL || x->not_before > now)
                 continue;
-            if (x_start(x, err) < 0) {
+            int st = x_start(x, err);
+            if (st < 0) {
                 rc = -1;
                 break;
             }
+            if (st > 0)
+                continue; /* stored from partial/ without a transfer */
             curl_multi_add_handle(m, x->easy);
             x->running = true;
             running++;
@@ -710,7 +762,8 @@ static int fetch_blobs(struct reg *r, struct sp_store *s, struct xfer *xs, size_
     for (size_t i = 0; i < n; i++) {
         if (xs[i].running)
             curl_multi_remove_handle(m, xs[i].easy);
-        sp_blob_writer_abort(xs[i].w);
+        /* Kept in partial/: the next pull resumes it with a Range request. */
+        sp_blob_writer_suspend(xs[i].w);
         if (xs[i].easy)
             curl_easy_cleanup(xs[i].easy);
         curl_slist_free_all(xs[i].hdrs);

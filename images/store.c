@@ -1063,12 +1063,28 @@ int sp_image_gc(const char *data_root, sp_rootfs_alive_fn alive, void *data, jso
     }
     if (prune_locked(s, r, err) < 0)
         return sp_err_wrap(err, "gc");
+    /* Downloads an interrupted pull left for the next one to resume: with
+     * the store lock exclusive no pull is using them. */
+    uint64_t np = 0, pbytes = 0;
+    if (sp_storage_prune_partials(s, &np, &pbytes, err) < 0)
+        return sp_err_wrap(err, "gc");
+    json_object_set_new(r, "partials_removed", json_integer((json_int_t)np));
+    json_object_set_new(
+        r, "bytes_freed",
+        json_integer(json_integer_value(json_object_get(r, "bytes_freed")) + (json_int_t)pbytes));
     *report = sp_steal_ptr(&guard);
     return 0;
 }
 
 int sp_image_mount(const char *data_root, const char *ref, const char *id, bool read_only,
                    const char *owner, char **rootfs, json_t **image, sp_error **err)
+{
+    return sp_image_mount_flags(data_root, ref, id, read_only ? SP_ROOTFS_READ_ONLY : 0, owner,
+                                rootfs, image, err);
+}
+
+int sp_image_mount_flags(const char *data_root, const char *ref, const char *id, unsigned flags,
+                         const char *owner, char **rootfs, json_t **image, sp_error **err)
 {
     _cleanup_json_ json_t *img = NULL;
     if (sp_image_resolve(data_root, ref, true, &img, err) < 0)
@@ -1085,7 +1101,7 @@ int sp_image_mount(const char *data_root, const char *ref, const char *id, bool 
     json_t *l;
     json_array_foreach(json_object_get(img, "layers"), i, l)
         json_array_append(diff_ids, json_object_get(l, "diff_id"));
-    if (sp_rootfs_create(s, id, diff_ids, read_only, owner, rootfs, err) < 0)
+    if (sp_rootfs_create(s, id, diff_ids, flags, owner, rootfs, err) < 0)
         return sp_err_wrap(err, "image '%s'", ref);
     if (image)
         *image = sp_steal_ptr(&img);
@@ -1140,11 +1156,12 @@ int sp_image_df(const char *data_root, json_t **out, sp_error **err)
     json_array_foreach(vols, i, v) vsize +=
         (uint64_t)json_integer_value(json_object_get(v, "size"));
     *out = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "images",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "images",
         (json_int_t)json_object_size(json_object_get(rec, "images")), "blobs",
         (json_int_t)sp_du_at(s->dirfd, "blobs"), "layers", (json_int_t)sp_du_at(s->dirfd, "layers"),
         "containers", (json_int_t)json_array_size(roots), "containers_size",
         (json_int_t)sp_du_at(s->dirfd, "containers"), "volumes", (json_int_t)json_array_size(vols),
-        "volumes_size", (json_int_t)vsize, "tmp", (json_int_t)sp_du_at(s->dirfd, "tmp"));
+        "volumes_size", (json_int_t)vsize, "tmp", (json_int_t)sp_du_at(s->dirfd, "tmp"), "partial",
+        (json_int_t)sp_du_at(s->dirfd, "partial"));
     return 0;
 }

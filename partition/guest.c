@@ -55,11 +55,6 @@ bool sp_kvm_usable(const char **why)
     return true;
 }
 
-bool sp_guest_running(const struct sp_partition *p)
-{
-    return p->pid > 0 && p->start_time != 0 && sp_proc_start_time(p->pid) == p->start_time;
-}
-
 /* ------------------------------------------------------------------------ */
 /* The command line                                                          */
 /* ------------------------------------------------------------------------ */
@@ -375,7 +370,10 @@ static int pin_threads(struct sp_qmp *q, const struct sp_partition *p, sp_error 
 
 static void kill_pid(pid_t pid, uint64_t start_time)
 {
-    if (pid > 0 && sp_proc_start_time(pid) == start_time)
+    /* No guest yet (a start that failed before QEMU): nothing to wait for. */
+    if (pid <= 0 || start_time == 0)
+        return;
+    if (sp_proc_start_time(pid) == start_time)
         kill(pid, SIGKILL);
     for (int i = 0; i < 500 && sp_proc_start_time(pid) == start_time; i++)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
@@ -492,6 +490,13 @@ int sp_guest_start(const char *data_root, struct sp_partition *p, const struct s
     if (!p->kernel && !p->disk)
         return sp_err(err, 0, "partition '%s' has no --kernel and no --disk: nothing to boot",
                       p->name);
+    /* Checked at create, but files move: say which, before anything is made. */
+    const char *files[][2] = {
+        {"--kernel", p->kernel}, {"--initrd", p->initrd}, {"--disk", p->disk}, {"--base", p->base}};
+    for (size_t i = 0; i < SP_ARRAY_SIZE(files); i++)
+        if (files[i][1] && access(files[i][1], R_OK) < 0)
+            return sp_err(err, errno, "starting partition '%s': %s %s", p->name, files[i][0],
+                          files[i][1]);
     if (p->hugepage_size) {
         _cleanup_free_ char *h = hugetlbfs_path(p->hugepage_size);
         if (!h)

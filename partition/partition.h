@@ -194,6 +194,25 @@ char *sp_store_overlay_path(const char *data_root, const char *name);
 int sp_partition_req_from_spec(const sp_jdoc *doc, struct sp_partition_req *req, sp_error **err);
 
 /* ------------------------------------------------------------------------ */
+/* Containers in a shared partition                                          */
+/* ------------------------------------------------------------------------ */
+
+/* The OCI annotation that names a container's partition (podman --annotation). */
+#define SP_PARTITION_ANNOTATION "org.septa.partition"
+
+/*
+ * Place the OCI config `spec` in --shared partition `name`: its
+ * linux.resources.cpu.cpus/mems become the partition's (a cpuset already
+ * there is kept if it lies inside the partition, refused if not) and the
+ * annotation records the name.  Exclusive and unknown partitions are refused.
+ * `what` starts messages ("--partition db", "annotation org.septa.partition=db");
+ * `own` names where the user set a cpuset ("--cpuset-cpus/--cpuset-mems").
+ * Used by `septa run` and `septa oci create/run` alike.
+ */
+int sp_partition_place(const char *data_root, const char *name, json_t *spec, const char *what,
+                       const char *own, sp_error **err);
+
+/* ------------------------------------------------------------------------ */
 /* Planner                                                                   */
 /* ------------------------------------------------------------------------ */
 

@@ -444,7 +444,7 @@ int sp_partition_validate(const struct sp_topology *t, const struct sp_reserve *
         return -1;
     for (size_t i = 0; i < others->n; i++)
         if (strcmp(others->v[i]->name, req->name) == 0)
-            return sp_err(err, EEXIST, "partition '%s'", req->name);
+            return sp_err(err, 0, "partition '%s' already exists", req->name);
     if (!req->cpus == !req->cpu_count)
         return sp_err(err, 0, "partition '%s': give exactly one of --cpus and --cpu-count",
                       req->name);
@@ -701,4 +701,10 @@ int sp_store_remove(const char *data_root, const char *name, sp_error **err)
     if (unlink(path) < 0 && errno != ENOENT)
         return sp_err(err, errno, "removing %s", path);
     return 0;
+}
+
+/* Here, not in guest.c: the lean septa-runtime asks it without linking QEMU's side. */
+bool sp_guest_running(const struct sp_partition *p)
+{
+    return p->pid > 0 && p->start_time != 0 && sp_proc_start_time(p->pid) == p->start_time;
 }

@@ -44,6 +44,32 @@ static char *max_or(int64_t v)
     return v < 0 ? sp_xstrdup("max") : i64s(v);
 }
 
+/*
+ * The memory limit in force (v2 memory.max, v1 memory.limit_in_bytes), for a
+ * memory+swap `total` given without a limit: there must be one, and the
+ * total cannot be below it.
+ */
+static int limit_in_force(struct sp_cgroup *cg, int ctrl, const char *file, int64_t total,
+                          int64_t *limit, sp_error **err)
+{
+    uint64_t cur = 0;
+    if (sp_cg_read_u64(cg, ctrl, file, &cur, err) < 0)
+        return sp_err_wrap(err, "linux.resources.memory.swap");
+    /* v1 spells "no limit" as the largest page-aligned counter value. */
+    if (cur >= (UINT64_C(1) << 62))
+        return sp_err(err, EINVAL,
+                      "linux.resources.memory.swap: the container has no memory limit, and a "
+                      "memory+swap total needs one (set the memory limit too)");
+    if ((uint64_t)total < cur)
+        return sp_err(err, EINVAL,
+                      "linux.resources.memory.swap: %" PRId64
+                      " is below the memory limit in force (%" PRIu64
+                      "); memory+swap cannot be less than memory",
+                      total, cur);
+    *limit = (int64_t)cur;
+    return 0;
+}
+
 /* ---- v1 --------------------------------------------------------------- */
 
 static int need_v1(struct sp_cgroup *cg, int ctrl, const char *what, sp_error **err)
@@ -158,6 +184,12 @@ static int v1_memory(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, 
             return sp_err_wrap(err, "linux.resources.memory.swap");
         }
     } else if (r->mem_swap.set) {
+        /* update --memory-swap alone (runc): the limit in force stays, memsw
+         * is the new total. */
+        int64_t limit = 0;
+        if (r->mem_swap.v >= 0 && limit_in_force(cg, SP_CG_MEMORY, "memory.limit_in_bytes",
+                                                 r->mem_swap.v, &limit, err) < 0)
+            return -1;
         _cleanup_free_ char *sw = i64s(r->mem_swap.v < 0 ? -1 : r->mem_swap.v);
         if (w1(cg, SP_CG_MEMORY, "memory.memsw.limit_in_bytes", sw, err) < 0)
             return sp_err_wrap(err, "linux.resources.memory.swap");
@@ -307,6 +339,59 @@ static int hugetlb(struct sp_cgroup *cg, int ctrl, const struct sp_cgroup_resour
     return 0;
 }
 
+/* A write naming a device or interface: ENODEV gets `nodev` as its reason. */
+static int w_dev(struct sp_cgroup *cg, int ctrl, const char *file, const char *v, const char *field,
+                 const char *nodev, sp_error **err)
+{
+    _cleanup_error_ sp_error *e = NULL;
+    if (sp_cg_write(cg, ctrl, file, v, &e) == 0)
+        return 0;
+    if (e->errnum == ENODEV)
+        return sp_err(err, ENODEV, "%s: %s", field, nodev);
+    *err = sp_steal_ptr(&e);
+    return sp_err_wrap(err, "%s", field);
+}
+
+/* rdma.max lines, "DEV hca_handle=N hca_object=M" ("max" when unset); v1 and v2. */
+static int rdma(struct sp_cgroup *cg, int ctrl, const struct sp_cgroup_resources *r, sp_error **err)
+{
+    for (size_t i = 0; i < r->n_rdma; i++) {
+        const struct sp_cgroup_rdma *d = &r->rdma[i];
+        _cleanup_free_ char *h = d->hca_handles.set ? i64s(d->hca_handles.v) : sp_xstrdup("max");
+        _cleanup_free_ char *o = d->hca_objects.set ? i64s(d->hca_objects.v) : sp_xstrdup("max");
+        _cleanup_free_ char *s = sp_xasprintf("%s hca_handle=%s hca_object=%s", d->device, h, o);
+        _cleanup_free_ char *field = sp_xasprintf("linux.resources.rdma[\"%s\"]", d->device);
+        if (w_dev(cg, ctrl, "rdma.max", s, field, "no RDMA device of that name on this host", err) <
+            0)
+            return -1;
+    }
+    return 0;
+}
+
+static int v1_network(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, sp_error **err)
+{
+    if (r->net_classid.set) {
+        _cleanup_free_ char *s = i64s(r->net_classid.v);
+        if (need_v1(cg, SP_CG_NET_CLS, "linux.resources.network.classID", err) < 0)
+            return -1;
+        if (w1(cg, SP_CG_NET_CLS, "net_cls.classid", s, err) < 0)
+            return sp_err_wrap(err, "linux.resources.network.classID");
+    }
+    if (r->n_net_prios &&
+        need_v1(cg, SP_CG_NET_PRIO, "linux.resources.network.priorities", err) < 0)
+        return -1;
+    for (size_t i = 0; i < r->n_net_prios; i++) {
+        /* One "IFNAME PRIO" per write: the kernel parses a single entry. */
+        _cleanup_free_ char *s =
+            sp_xasprintf("%s %" PRIu32, r->net_prios[i].name, r->net_prios[i].priority);
+        _cleanup_free_ char *field = sp_xasprintf("linux.resources.network.priorities[%zu]", i);
+        if (w_dev(cg, SP_CG_NET_PRIO, "net_prio.ifpriomap", s, field,
+                  "no interface of that name in septa's network namespace", err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int apply_v1(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, bool creating,
                     sp_error **err)
 {
@@ -328,6 +413,11 @@ static int apply_v1(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, b
     if (v1_blkio(cg, r, err) < 0)
         return -1;
     if (r->n_hugepages && hugetlb(cg, SP_CG_HUGETLB, r, "limit_in_bytes", err) < 0)
+        return -1;
+    if (v1_network(cg, r, err) < 0)
+        return -1;
+    if (r->n_rdma && (need_v1(cg, SP_CG_RDMA, "linux.resources.rdma", err) < 0 ||
+                      rdma(cg, SP_CG_RDMA, r, err) < 0))
         return -1;
     return v1_devices(cg, r, creating, err);
 }
@@ -370,9 +460,14 @@ static int v2_memory(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, 
             return -1;
     }
     if (r->mem_swap.set) {
-        /* OCI swap is memory+swap; cgroup v2 limits swap alone. */
+        /* OCI swap is memory+swap; cgroup v2 limits swap alone.  Without a
+         * new limit (update --memory-swap alone) the one in force counts. */
+        int64_t limit = r->mem_limit.set ? r->mem_limit.v : 0;
+        if (r->mem_swap.v >= 0 && !r->mem_limit.set &&
+            limit_in_force(cg, SP_CG_V2, "memory.max", r->mem_swap.v, &limit, err) < 0)
+            return -1;
         _cleanup_free_ char *s =
-            r->mem_swap.v < 0 ? sp_xstrdup("max") : i64s(r->mem_swap.v - r->mem_limit.v);
+            r->mem_swap.v < 0 ? sp_xstrdup("max") : i64s(r->mem_swap.v - limit);
         if (w2(cg, "memory.swap.max", s, "linux.resources.memory.swap", err) < 0)
             return -1;
     }
@@ -466,6 +561,13 @@ static int apply_v2(struct sp_cgroup *cg, const struct sp_cgroup_resources *r, b
     if (v2_io(cg, r, err) < 0)
         return -1;
     if (r->n_hugepages && hugetlb(cg, SP_CG_V2, r, "max", err) < 0)
+        return -1;
+    if (r->n_rdma && !sp_cg_has_file(cg, SP_CG_V2, "rdma.max"))
+        return sp_err(err, ENOTSUP,
+                      "linux.resources.rdma: %s/rdma.max does not exist (this kernel has no "
+                      "rdma controller, or it is not available to this cgroup)",
+                      cg->dir[0]);
+    if (r->n_rdma && rdma(cg, SP_CG_V2, r, err) < 0)
         return -1;
     for (size_t i = 0; i < r->n_unified; i++) {
         _cleanup_free_ char *field =

@@ -88,7 +88,7 @@ int sp_container_update(const char *root, const char *id, const sp_jdoc *doc, js
                         const char *path, sp_error **err)
 {
     _cleanup_cgres_ struct sp_cgroup_resources *res = NULL;
-    if (sp_cgroup_resources_parse(doc, resources, path, &res, err) < 0)
+    if (sp_cgroup_resources_parse_update(doc, resources, path, &res, err) < 0)
         return -1;
     struct cg_ctx c;
     int r = ctx_open(root, id, true, &c, err);

@@ -52,8 +52,9 @@ int sp_cpuset_part_state(struct sp_cpuset_part *p, char **state, bool *valid, sp
     if (sp_cg_read_u64(cg, SP_CG_CPUSET, "cpuset.cpu_exclusive", &ce, err) < 0 ||
         sp_cg_read_u64(cg, SP_CG_CPUSET, "cpuset.mem_exclusive", &me, err) < 0)
         return -1;
-    *valid = ce == 1 && me == 1;
-    *state = sp_xstrdup(*valid ? "exclusive" : "member");
+    /* CPUs make the partition (as on v2, where memory nodes are never exclusive). */
+    *valid = ce == 1;
+    *state = sp_xstrdup(!*valid ? "member" : me == 1 ? "exclusive" : "cpu-exclusive");
     return 0;
 }
 
@@ -67,7 +68,8 @@ static int make_partition(struct sp_cpuset_part *p, const struct sp_cpuset_part_
                                "CPUs %s are not free for an exclusive cpuset (a sibling "
                                "cgroup uses them)",
                                spec->cpus);
-        if (sp_cg_write(cg, SP_CG_CPUSET, "cpuset.mem_exclusive", "1", err) < 0)
+        if (!spec->shared_mems &&
+            sp_cg_write(cg, SP_CG_CPUSET, "cpuset.mem_exclusive", "1", err) < 0)
             return sp_err_wrap(err, "memory nodes %s are not free for an exclusive cpuset",
                                spec->mems);
         return 0;

@@ -16,11 +16,17 @@ enum {
     SP_CG_DEVICES,
     SP_CG_FREEZER,
     SP_CG_HUGETLB,
+    SP_CG_NET_CLS,
+    SP_CG_NET_PRIO,
+    SP_CG_RDMA,
     SP_CG_NCTRL,
 };
 #define SP_CG_V2 0
 
 extern const char *const sp_cg_v1_ctrls[SP_CG_NCTRL];
+
+/* The v1 mount point of `ctrl` in a /proc/self/mountinfo text (malloc'd), or NULL. */
+char *sp_cg_v1_mount_in(const char *mountinfo, const char *ctrl);
 
 struct sp_cgroup {
     enum sp_cgroup_mode mode;

@@ -10,6 +10,7 @@
  * sysfs and are only done by sp_cgroup_resources_parse().
  */
 #include "cgroup.h"
+#include "runtime.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -68,6 +69,12 @@ void sp_cgroup_resources_free(struct sp_cgroup_resources *res)
         free(res->hugepages[i].pagesize);
     free(res->hugepages);
     free(res->devices);
+    for (size_t i = 0; i < res->n_net_prios; i++)
+        free(res->net_prios[i].name);
+    free(res->net_prios);
+    for (size_t i = 0; i < res->n_rdma; i++)
+        free(res->rdma[i].device);
+    free(res->rdma);
     for (size_t i = 0; i < res->n_unified; i++) {
         free(res->unified[i].key);
         free(res->unified[i].value);
@@ -86,6 +93,7 @@ void sp_cgroup_resources_freep(struct sp_cgroup_resources **res)
 struct pctx {
     const sp_jdoc *doc;
     enum sp_cgroup_mode mode;
+    bool update; /* changes to a live cgroup, not a whole new set */
     sp_error **err;
 };
 
@@ -236,7 +244,8 @@ static int parse_memory(struct pctx *c, struct sp_cgroup_resources *res, json_t 
             return sp_jerr(c->doc, c->err, p,
                            "%lld is below memory.limit %lld (swap is memory+swap)",
                            (long long)res->mem_swap.v, (long long)res->mem_limit.v);
-        if (!res->mem_limit.set || res->mem_limit.v < 0)
+        /* An update keeps the limit in force (runc); apply reads it then. */
+        if ((!res->mem_limit.set && !c->update) || (res->mem_limit.set && res->mem_limit.v < 0))
             return sp_jerr(c->doc, c->err, p,
                            "a memory+swap limit needs memory.limit to be set too");
     }
@@ -475,6 +484,97 @@ static int parse_devices(struct pctx *c, struct sp_cgroup_resources *res, json_t
     return 0;
 }
 
+/* An interface or RDMA device name as the kernel files take it: one word. */
+static bool valid_dev_name(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isgraph((unsigned char)*p) || *p == '/' || *p == ':' || *p == '=')
+            return false;
+    return true;
+}
+
+/*
+ * network: net_cls.classid and net_prio.ifpriomap exist only as cgroup v1
+ * controllers.  runc and crun ignore the field on v2; septa refuses it there,
+ * naming the field, so a config never believes it got a class it did not.
+ */
+static int parse_network(struct pctx *c, struct sp_cgroup_resources *res, json_t *net,
+                         const char *path)
+{
+    static const char *const known[] = {"classID", "priorities", NULL};
+    if (sp_json_check_keys(c->doc, net, path, known, c->err) < 0)
+        return -1;
+    json_t *prios = json_object_get(net, "priorities");
+    bool any = json_object_get(net, "classID") ||
+               (prios && !(json_is_array(prios) && json_array_size(prios) == 0));
+    if (any && c->mode == SP_CGROUP_V2)
+        return sp_jerr(c->doc, c->err, path,
+                       "cgroup v2 host: there is no network controller in cgroup v2 "
+                       "(net_cls/net_prio are cgroup v1 controllers; on v2, classify "
+                       "traffic by cgroup path with nftables 'socket cgroupv2' instead)");
+    if (get_opt(c, net, path, "classID", 0, UINT32_MAX, &res->net_classid) < 0)
+        return -1;
+    json_t *arr = NULL;
+    int r = sp_json_get_arr(c->doc, net, path, "priorities", false, &arr, c->err);
+    if (r <= 0 || json_array_size(arr) == 0)
+        return r < 0 ? -1 : 0;
+    _cleanup_free_ char *apath = sp_jpath_key(path, "priorities");
+    res->net_prios = sp_xcalloc(json_array_size(arr), sizeof(*res->net_prios));
+    size_t i;
+    json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        _cleanup_free_ char *ep = sp_jpath_idx(apath, i);
+        static const char *const pk[] = {"name", "priority", NULL};
+        const char *name = NULL;
+        int64_t prio = 0;
+        if (sp_json_check_keys(c->doc, e, ep, pk, c->err) < 0 ||
+            sp_json_get_str(c->doc, e, ep, "name", true, &name, c->err) < 0 ||
+            sp_json_get_range(c->doc, e, ep, "priority", true, 0, UINT32_MAX, &prio, c->err) < 0)
+            return -1;
+        /* IFNAMSIZ - 1: what the kernel's ifpriomap parser looks up. */
+        if (!valid_dev_name(name, 15)) {
+            _cleanup_free_ char *p = sp_jpath_key(ep, "name");
+            return sp_jerr(c->doc, c->err, p, "'%s' is not a network interface name", name);
+        }
+        res->net_prios[res->n_net_prios].name = sp_xstrdup(name);
+        res->net_prios[res->n_net_prios++].priority = (uint32_t)prio;
+    }
+    return 0;
+}
+
+/* rdma: {"mlx5_1": {"hcaHandles": 3, "hcaObjects": 10000}} -> rdma.max lines. */
+static int parse_rdma(struct pctx *c, struct sp_cgroup_resources *res, json_t *rdma,
+                      const char *path)
+{
+    size_t n = json_object_size(rdma);
+    if (n == 0)
+        return 0;
+    res->rdma = sp_xcalloc(n, sizeof(*res->rdma));
+    const char *dev;
+    json_t *v;
+    json_object_foreach(rdma, dev, v)
+    {
+        _cleanup_free_ char *dp = sp_jpath_key(path, dev);
+        if (!valid_dev_name(dev, 63))
+            return sp_jerr(c->doc, c->err, dp, "not an RDMA device name");
+        if (!json_is_object(v))
+            return sp_jerr(c->doc, c->err, dp, "expected an object");
+        static const char *const rk[] = {"hcaHandles", "hcaObjects", NULL};
+        struct sp_cgroup_rdma *d = &res->rdma[res->n_rdma];
+        if (sp_json_check_keys(c->doc, v, dp, rk, c->err) < 0 ||
+            get_opt(c, v, dp, "hcaHandles", 0, INT32_MAX, &d->hca_handles) < 0 ||
+            get_opt(c, v, dp, "hcaObjects", 0, INT32_MAX, &d->hca_objects) < 0)
+            return -1;
+        d->device = sp_xstrdup(dev);
+        res->n_rdma++;
+    }
+    return 0;
+}
+
 /* A unified key is one file name in the cgroup directory: "memory.high". */
 static bool valid_unified_key(const char *k)
 {
@@ -495,13 +595,22 @@ static int parse_unified(struct pctx *c, struct sp_cgroup_resources *res, json_t
     size_t n = json_object_size(obj);
     if (n == 0)
         return 0;
+    res->unified = sp_xcalloc(n, sizeof(*res->unified));
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        _cleanup_free_ char *kp = sp_jpath_key(path, key);
+        /* The one value engines send that matters most: say what v1 lacks. */
+        if (c->mode == SP_CGROUP_V1 && strcmp(key, "memory.oom.group") == 0)
+            return sp_jerr(c->doc, c->err, kp,
+                           "cgroup v1 host: v1 has no group OOM kill (the OOM killer picks "
+                           "single processes); memory.oom.group needs cgroup v2");
+    }
     if (c->mode == SP_CGROUP_V1)
         return sp_jerr(c->doc, c->err, path,
                        "cgroup v1 host: unified sets cgroup v2 files, which this host's "
                        "controllers do not have");
-    res->unified = sp_xcalloc(n, sizeof(*res->unified));
-    const char *key;
-    json_t *v;
     json_object_foreach(obj, key, v)
     {
         _cleanup_free_ char *kp = sp_jpath_key(path, key);
@@ -516,17 +625,20 @@ static int parse_unified(struct pctx *c, struct sp_cgroup_resources *res, json_t
         const char *s = json_string_value(v);
         if (strchr(s, '\n') && strchr(s, '\n')[1] != '\0')
             return sp_jerr(c->doc, c->err, kp, "value must be one line");
+        /* The kernel takes any integer here; a typo must not mean "on". */
+        if (strcmp(key, "memory.oom.group") == 0 && strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
+            return sp_jerr(c->doc, c->err, kp, "'%s': expected \"0\" or \"1\"", s);
         res->unified[res->n_unified].key = sp_xstrdup(key);
         res->unified[res->n_unified++].value = sp_xstrdup(s);
     }
     return 0;
 }
 
-int sp_cgroup_resources_parse_mode(const sp_jdoc *doc, json_t *resources, const char *path,
-                                   enum sp_cgroup_mode mode, struct sp_cgroup_resources **out,
-                                   sp_error **err)
+static int parse_all(const sp_jdoc *doc, json_t *resources, const char *path,
+                     enum sp_cgroup_mode mode, bool update, struct sp_cgroup_resources **out,
+                     sp_error **err)
 {
-    struct pctx c = {.doc = doc, .mode = mode, .err = err};
+    struct pctx c = {.doc = doc, .mode = mode, .update = update, .err = err};
     _cleanup_cgres_ struct sp_cgroup_resources *res = sp_xcalloc(1, sizeof(*res));
     if (!resources || json_is_null(resources)) {
         *out = sp_steal_ptr(&res);
@@ -596,18 +708,38 @@ int sp_cgroup_resources_parse_mode(const sp_jdoc *doc, json_t *resources, const 
         if (parse_unified(&c, res, o, p) < 0)
             return -1;
     }
-    /* net_cls/net_prio and rdma are not mounted by septa's supported hosts. */
-    static const char *const unsupported[] = {"network", "rdma"};
-    for (size_t i = 0; i < SP_ARRAY_SIZE(unsupported); i++) {
-        o = json_object_get(resources, unsupported[i]);
-        if (o && !json_is_null(o) && !(json_is_object(o) && json_object_size(o) == 0)) {
-            _cleanup_free_ char *p = sp_jpath_key(path, unsupported[i]);
-            return sp_jerr(doc, err, p, "the %s controller is not supported by septa",
-                           strcmp(unsupported[i], "rdma") == 0 ? "rdma" : "net_cls/net_prio");
-        }
+    r = sp_json_get_obj(doc, resources, path, "network", false, &o, err);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
+        _cleanup_free_ char *p = sp_jpath_key(path, "network");
+        if (parse_network(&c, res, o, p) < 0)
+            return -1;
+    }
+    r = sp_json_get_obj(doc, resources, path, "rdma", false, &o, err);
+    if (r < 0)
+        return -1;
+    if (r > 0) {
+        _cleanup_free_ char *p = sp_jpath_key(path, "rdma");
+        if (parse_rdma(&c, res, o, p) < 0)
+            return -1;
     }
     *out = sp_steal_ptr(&res);
     return 0;
+}
+
+int sp_cgroup_resources_parse_mode(const sp_jdoc *doc, json_t *resources, const char *path,
+                                   enum sp_cgroup_mode mode, struct sp_cgroup_resources **out,
+                                   sp_error **err)
+{
+    return parse_all(doc, resources, path, mode, false, out, err);
+}
+
+int sp_cgroup_resources_parse_update_mode(const sp_jdoc *doc, json_t *resources, const char *path,
+                                          enum sp_cgroup_mode mode,
+                                          struct sp_cgroup_resources **out, sp_error **err)
+{
+    return parse_all(doc, resources, path, mode, true, out, err);
 }
 
 /* Whether every entry of list `want` is set in the host list file. */
@@ -632,11 +764,11 @@ static int check_host_list(const sp_jdoc *doc, const char *jpath, const char *wa
     return 0;
 }
 
-int sp_cgroup_resources_parse(const sp_jdoc *doc, json_t *resources, const char *path,
-                              struct sp_cgroup_resources **out, sp_error **err)
+static int parse_host(const sp_jdoc *doc, json_t *resources, const char *path, bool update,
+                      struct sp_cgroup_resources **out, sp_error **err)
 {
     _cleanup_cgres_ struct sp_cgroup_resources *res = NULL;
-    if (sp_cgroup_resources_parse_mode(doc, resources, path, sp_cgroup_host_mode(), &res, err) < 0)
+    if (parse_all(doc, resources, path, sp_cgroup_host_mode(), update, &res, err) < 0)
         return -1;
     _cleanup_free_ char *cp = sp_xasprintf("%s.cpu.cpus", path);
     _cleanup_free_ char *mp = sp_xasprintf("%s.cpu.mems", path);
@@ -649,4 +781,32 @@ int sp_cgroup_resources_parse(const sp_jdoc *doc, json_t *resources, const char 
         return -1;
     *out = sp_steal_ptr(&res);
     return 0;
+}
+
+int sp_cgroup_resources_parse(const sp_jdoc *doc, json_t *resources, const char *path,
+                              struct sp_cgroup_resources **out, sp_error **err)
+{
+    return parse_host(doc, resources, path, false, out, err);
+}
+
+int sp_cgroup_resources_parse_update(const sp_jdoc *doc, json_t *resources, const char *path,
+                                     struct sp_cgroup_resources **out, sp_error **err)
+{
+    return parse_host(doc, resources, path, true, out, err);
+}
+
+void sp_runtime_people_resources(json_t *resources)
+{
+    json_t *mem = json_object_get(resources, "memory");
+    json_t *limit = json_object_get(mem, "limit");
+    if (!json_is_integer(limit) || json_integer_value(limit) <= 0 ||
+        sp_cgroup_host_mode() != SP_CGROUP_V2)
+        return;
+    json_t *unified = json_object_get(resources, "unified");
+    if (!unified) {
+        unified = json_object();
+        json_object_set_new(resources, "unified", unified);
+    }
+    if (json_is_object(unified) && !json_object_get(unified, "memory.oom.group"))
+        json_object_set_new(unified, "memory.oom.group", json_string("1"));
 }

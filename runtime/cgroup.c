@@ -4,10 +4,8 @@
  * save/reopen.  Pure cgroup v2 first; on legacy/hybrid hosts the same limits
  * through the v1 controllers.
  *
- * libcgroup: septa asks libcgroup where each v1 controller is mounted
- * (cgroup_get_subsys_mount_point, checked: on this hybrid host it answers
- * the controller-less cgroup2 mount for controllers v1 does not mount), and
- * does the rest through directory fds.
+ * Finding the v1 mounts reads /proc/self/mountinfo (see v1_mount for why
+ * not libcgroup's cgroup_init).
  * libcgroup 2.0.2 was tried for create/attach/set and is not used for them:
  * - one cgroup name applies to every controller, but a relative cgroupsPath
  *   is relative to septa's own cgroup, which differs per v1 controller on
@@ -27,7 +25,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libcgroup.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -41,11 +38,13 @@
 #include <unistd.h>
 
 const char *const sp_cg_v1_ctrls[SP_CG_NCTRL] = {
-    "cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer", "hugetlb",
+    "cpu",     "cpuacct", "cpuset",  "memory",  "pids",     "blkio",
+    "devices", "freezer", "hugetlb", "net_cls", "net_prio", "rdma",
 };
 
 /* Controllers septa enables for a container's cgroup on v2, when available. */
-static const char *const v2_ctrls[] = {"cpuset", "cpu", "io", "memory", "pids", "hugetlb", "misc"};
+static const char *const v2_ctrls[] = {"cpuset", "cpu",     "io",   "memory",
+                                       "pids",   "hugetlb", "misc", "rdma"};
 
 #define CGROUP_ROOT    "/sys/fs/cgroup"
 #define DEFAULT_PARENT "/septa"
@@ -220,26 +219,92 @@ static char *own_cgroup(const char *ctrl)
     return sp_xstrdup("/");
 }
 
-/* Mount point of a v1 controller, or NULL when it is not mounted. */
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r;) {
+        if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+            r[3] >= '0' && r[3] <= '7') {
+            *w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+            r += 4;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+}
+
+/*
+ * Mount point of a v1 controller, or NULL when it is not mounted: the
+ * "cgroup" (v1) mount whose super options name the controller, from
+ * /proc/self/mountinfo; a mount of the hierarchy's root is preferred over a
+ * bind of a sub-cgroup.  Only a v1 mount counts: on hybrid hosts the cgroup2
+ * "unified" mount carries no controller septa could use there.
+ */
+char *sp_cg_v1_mount_in(const char *mountinfo, const char *ctrl)
+{
+    char *best = NULL;
+    bool best_is_root = false;
+    for (const char *line = mountinfo; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        _cleanup_free_ char *l = nl ? strndup(line, (size_t)(nl - line)) : sp_xstrdup(line);
+        line = nl ? nl + 1 : NULL;
+        if (!l)
+            abort();
+        /* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER */
+        char *sep = strstr(l, " - ");
+        if (!sep)
+            continue;
+        *sep = '\0';
+        char *save = NULL;
+        char *f[5] = {0};
+        for (int i = 0; i < 5; i++)
+            f[i] = strtok_r(i ? NULL : l, " ", &save);
+        save = NULL;
+        char *fstype = strtok_r(sep + 3, " ", &save);
+        char *source = strtok_r(NULL, " ", &save);
+        char *super = strtok_r(NULL, " ", &save);
+        if (!f[4] || !fstype || !source || !super || strcmp(fstype, "cgroup") != 0)
+            continue;
+        bool has = false;
+        char *save2 = NULL;
+        for (char *t = strtok_r(super, ",", &save2); t && !has; t = strtok_r(NULL, ",", &save2))
+            has = strcmp(t, ctrl) == 0;
+        if (!has)
+            continue;
+        bool is_root = strcmp(f[3], "/") == 0;
+        if (best && (best_is_root || !is_root))
+            continue;
+        free(best);
+        best = sp_xstrdup(f[4]);
+        unescape_octal(best);
+        best_is_root = is_root;
+    }
+    return best;
+}
+
+/*
+ * libcgroup was used here (cgroup_init + cgroup_get_subsys_mount_point) and
+ * was dropped: cgroup_init clears three static mount tables and so makes
+ * 828 KiB resident (measured), 40% of the 2 MiB septa-runtime may use for a
+ * whole container start, and on this hybrid host it answered the
+ * controller-less cgroup2 mount for controllers v1 does not mount.  The
+ * mount table is read once per process.
+ */
 static char *v1_mount(const char *ctrl)
 {
-    static int inited; /* 1 ok, -1 failed */
-    if (!inited)
-        inited = cgroup_init() == 0 ? 1 : -1;
-    char *mnt = NULL;
+    static char *mountinfo;
+    if (!mountinfo) {
+        _cleanup_error_ sp_error *e = NULL;
+        if (sp_read_file(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &mountinfo, NULL, &e) < 0)
+            mountinfo = sp_xstrdup("");
+    }
+    char *mnt = sp_cg_v1_mount_in(mountinfo, ctrl);
     struct statfs fs;
-    /* libcgroup 2.0.2 on a hybrid host answers the cgroup2 "unified" mount
-     * for a controller that has no v1 mount (hugetlb here): only a v1 mount
-     * counts. */
-    if (inited > 0 && cgroup_get_subsys_mount_point(ctrl, &mnt) == 0 && mnt &&
-        statfs(mnt, &fs) == 0 && fs.f_type == CGROUP_SUPER_MAGIC)
+    if (mnt && statfs(mnt, &fs) == 0 && fs.f_type == CGROUP_SUPER_MAGIC)
         return mnt;
     free(mnt);
-    /* libcgroup unusable (e.g. no /proc/mounts entry it understands): the
-     * conventional location, if it is a mount of that controller. */
-    _cleanup_free_ char *p = sp_xasprintf(CGROUP_ROOT "/%s", ctrl);
-    if (statfs(p, &fs) == 0 && fs.f_type == CGROUP_SUPER_MAGIC)
-        return sp_steal_ptr(&p);
     return NULL;
 }
 
@@ -305,6 +370,45 @@ static void rmdir_made(char **made)
         rmdir(made[n - 1]);
 }
 
+/*
+ * v1 refuses a cpuset that overlaps an exclusive sibling (a partition's,
+ * partition/): leave out of `*v` (the parent's list for `file`) what the
+ * siblings of `dir` with `flag` = 1 hold, so containers and partitions coexist.
+ */
+static void v1_drop_exclusive(const char *dir, const char *file, const char *flag, char **v)
+{
+    uint64_t have[16] = {0};
+    size_t n;
+    _cleanup_error_ sp_error *e = NULL;
+    if (sp_parse_cpulist(*v, have, 1024, &n, &e) < 0)
+        return;
+    _cleanup_free_ char *parent = sp_xstrdup(dir);
+    char *self = strrchr(parent, '/');
+    *self++ = '\0';
+    _cleanup_dir_ DIR *d = opendir(parent);
+    bool dropped = false;
+    for (struct dirent *de; d && (de = readdir(d));) {
+        if (de->d_type != DT_DIR || de->d_name[0] == '.' || strcmp(de->d_name, self) == 0)
+            continue;
+        _cleanup_free_ char *ff = sp_xasprintf("%s/%s/%s", parent, de->d_name, flag);
+        _cleanup_free_ char *lf = sp_xasprintf("%s/%s/%s", parent, de->d_name, file);
+        _cleanup_free_ char *x = NULL, *l = NULL;
+        uint64_t b[16] = {0};
+        if (sp_read_file(AT_FDCWD, ff, 64, &x, NULL, &e) == 0 && x[0] == '1' &&
+            sp_read_file(AT_FDCWD, lf, 65536, &l, NULL, &e) == 0 &&
+            sp_parse_cpulist(strtok(l, "\n") ? l : "", b, 1024, &n, &e) == 0) {
+            for (size_t w = 0; w < 16; w++)
+                have[w] &= ~b[w];
+            dropped = true;
+        }
+        sp_error_free(&e);
+    }
+    if (dropped) {
+        free(*v);
+        *v = sp_format_cpulist(have, 1024);
+    }
+}
+
 /* v1 cpuset: a new cgroup has empty cpus/mems and cannot take tasks; give it
  * its parent's, top-down. */
 static int v1_cpuset_fill(char **made, const char *mnt, sp_error **err)
@@ -323,6 +427,7 @@ static int v1_cpuset_fill(char **made, const char *mnt, sp_error **err)
             if (sp_read_file(AT_FDCWD, pf, 65536, &v, NULL, err) < 0)
                 return -1;
             v[strcspn(v, "\n")] = '\0';
+            v1_drop_exclusive(made[i], f, k ? "cpuset.mem_exclusive" : "cpuset.cpu_exclusive", &v);
             if (*v && sp_write_file(AT_FDCWD, cf, v, err) < 0)
                 return sp_err_wrap(err, "initialising cpuset %s", made[i]);
         }
@@ -445,19 +550,12 @@ static int v2_enable_subtree(const char *dir, bool is_root, sp_error **err)
     return 0;
 }
 
-static int v2_create(struct sp_cgroup *cg, bool relative, char ***made, sp_error **err)
+/* Call fn on each directory from base down to the parent of the leaf `rel`. */
+static int each_parent(const char *base, const char *rel, int (*fn)(const char *dir, void *data),
+                       void *data)
 {
-    _cleanup_free_ char *anchor = relative ? own_cgroup(NULL) : sp_xstrdup("/");
-    _cleanup_free_ char *rel = sp_path_join(anchor, cg->path);
-    cg->dir[0] = sp_path_join(CGROUP_ROOT, rel);
-    if (mkdir_below(CGROUP_ROOT, rel, made, err) < 0)
-        return sp_err_wrap(err, "creating cgroup %s", cg->path);
-    /* Top-down: a controller is available in a child only once its parent
-     * enabled it. */
     _cleanup_free_ char *dup = sp_xstrdup(rel);
-    _cleanup_free_ char *cur = sp_xstrdup(CGROUP_ROOT);
-    if (v2_enable_subtree(cur, true, err) < 0)
-        return -1;
+    _cleanup_free_ char *cur = sp_xstrdup(base);
     char *save = NULL;
     char *t = strtok_r(dup, "/", &save);
     while (t) {
@@ -466,11 +564,32 @@ static int v2_create(struct sp_cgroup *cg, bool relative, char ***made, sp_error
         free(cur);
         cur = next;
         if (!next_tok)
-            break; /* the leaf keeps its subtree_control empty: it holds processes */
-        if (v2_enable_subtree(cur, false, err) < 0)
+            break;
+        if (fn(cur, data) < 0)
             return -1;
         t = next_tok;
     }
+    return 0;
+}
+
+static int enable_parent(const char *dir, void *err)
+{
+    return v2_enable_subtree(dir, false, err);
+}
+
+static int v2_create(struct sp_cgroup *cg, bool relative, char ***made, sp_error **err)
+{
+    _cleanup_free_ char *anchor = relative ? own_cgroup(NULL) : sp_xstrdup("/");
+    _cleanup_free_ char *rel = sp_path_join(anchor, cg->path);
+    cg->dir[0] = sp_path_join(CGROUP_ROOT, rel);
+    if (mkdir_below(CGROUP_ROOT, rel, made, err) < 0)
+        return sp_err_wrap(err, "creating cgroup %s", cg->path);
+    /* Top-down: a controller is available in a child only once its parent
+     * enabled it.  The leaf keeps its subtree_control empty: it holds
+     * processes. */
+    if (v2_enable_subtree(CGROUP_ROOT, true, err) < 0 ||
+        each_parent(CGROUP_ROOT, rel, enable_parent, err) < 0)
+        return -1;
     return open_dir(cg->dir[0], &cg->fd[0], err);
 }
 
@@ -538,6 +657,73 @@ int sp_cg_create_ex(const char *cgroups_path, const char *id, const struct sp_cg
         return sp_err_wrap(err, "cgroup %s", cg->path);
     }
     *out = sp_steal_ptr(&cg);
+    return 0;
+}
+
+/* A parent that does not exist yet will be made by create: it is ours. */
+static int plan_parent(const char *dir, void *cg)
+{
+    if (access(dir, F_OK) < 0 && errno == ENOENT)
+        add_owned(cg, dir);
+    return 0;
+}
+
+int sp_cgroup_plan(const char *cgroups_path, const char *id, struct sp_cgroup **out, sp_error **err)
+{
+    _cleanup_free_ char *path = NULL;
+    if (cg_logical_path(cgroups_path, id, &path, err) < 0)
+        return -1;
+    bool relative = cgroups_path && *cgroups_path && cgroups_path[0] != '/';
+    _cleanup_cgroup_ struct sp_cgroup *cg = cg_new(sp_cgroup_host_mode(), path);
+    /* The same directories v2_create / v1_create will make. */
+    if (cg->mode == SP_CGROUP_V2) {
+        _cleanup_free_ char *anchor = relative ? own_cgroup(NULL) : sp_xstrdup("/");
+        _cleanup_free_ char *rel = sp_path_join(anchor, cg->path);
+        cg->dir[0] = sp_path_join(CGROUP_ROOT, rel);
+        each_parent(CGROUP_ROOT, rel, plan_parent, cg);
+    } else {
+        for (int i = 0; i < SP_CG_NCTRL; i++) {
+            _cleanup_free_ char *mnt = v1_mount(sp_cg_v1_ctrls[i]);
+            if (!mnt)
+                continue;
+            _cleanup_free_ char *anchor =
+                relative ? own_cgroup(sp_cg_v1_ctrls[i]) : sp_xstrdup("/");
+            _cleanup_free_ char *rel = sp_path_join(anchor, cg->path);
+            cg->dir[i] = sp_path_join(mnt, rel);
+            each_parent(mnt, rel, plan_parent, cg);
+        }
+    }
+    for (int i = 0; i < SP_CG_NCTRL; i++) {
+        if (!cg->dir[i])
+            continue;
+        /* Someone else's live cgroup must never be recorded as ours: a
+         * delete --force after a crash would kill what is in it. */
+        if (dir_has_procs(cg->dir[i]))
+            return sp_err(err, EBUSY, "creating cgroup %s: it already exists and has processes",
+                          cg->dir[i]);
+        if (!cgroups_path || !*cgroups_path) {
+            _cleanup_free_ char *p = sp_xstrdup(cg->dir[i]);
+            *strrchr(p, '/') = '\0';
+            add_owned(cg, p);
+        }
+    }
+    *out = sp_steal_ptr(&cg);
+    return 0;
+}
+
+int sp_cgroup_memory_limit(struct sp_cgroup *cg, int64_t *limit, sp_error **err)
+{
+    uint64_t v = UINT64_MAX;
+    *limit = -1;
+    int ctrl = cg->mode == SP_CGROUP_V2 ? SP_CG_V2 : SP_CG_MEMORY;
+    const char *f = cg->mode == SP_CGROUP_V2 ? "memory.max" : "memory.limit_in_bytes";
+    if (cg->fd[ctrl] < 0 || !sp_cg_has_file(cg, ctrl, f))
+        return 0;
+    if (sp_cg_read_u64(cg, ctrl, f, &v, err) < 0)
+        return -1;
+    /* v1 spells "no limit" as the largest page-aligned counter value. */
+    if (v < (UINT64_C(1) << 62))
+        *limit = (int64_t)v;
     return 0;
 }
 

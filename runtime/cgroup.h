@@ -65,6 +65,18 @@ struct sp_cgroup_device_rule {
     char access[4]; /* subset of "rwm", in that order */
 };
 
+/* network.priorities[]: net_prio.ifpriomap entries (cgroup v1 only). */
+struct sp_cgroup_netprio {
+    char *name; /* interface name */
+    uint32_t priority;
+};
+
+/* rdma: one device's limits (rdma.max); unset = "max". */
+struct sp_cgroup_rdma {
+    char *device;
+    struct sp_opt_i64 hca_handles, hca_objects;
+};
+
 /* unified: key/value pairs written verbatim to cgroup v2 files. */
 struct sp_cgroup_kv {
     char *key;
@@ -109,6 +121,13 @@ struct sp_cgroup_resources {
     struct sp_cgroup_device_rule *devices;
     size_t n_devices;
     bool has_devices; /* the key was present (even empty) */
+    /* network (v1 net_cls / net_prio only: cgroup v2 has no network controller) */
+    struct sp_opt_i64 net_classid;
+    struct sp_cgroup_netprio *net_prios;
+    size_t n_net_prios;
+    /* rdma (rdma.max on v1 and v2) */
+    struct sp_cgroup_rdma *rdma;
+    size_t n_rdma;
     /* unified (v2 only) */
     struct sp_cgroup_kv *unified;
     size_t n_unified;
@@ -129,6 +148,16 @@ int sp_cgroup_resources_parse(const sp_jdoc *doc, json_t *resources, const char 
 int sp_cgroup_resources_parse_mode(const sp_jdoc *doc, json_t *resources, const char *path,
                                    enum sp_cgroup_mode mode, struct sp_cgroup_resources **out,
                                    sp_error **err);
+/*
+ * For `update`: values are changes to a live cgroup, so a memory+swap total
+ * without a memory limit is allowed (runc: the current limit is kept; the
+ * apply step reads it from the cgroup).
+ */
+int sp_cgroup_resources_parse_update(const sp_jdoc *doc, json_t *resources, const char *path,
+                                     struct sp_cgroup_resources **out, sp_error **err);
+int sp_cgroup_resources_parse_update_mode(const sp_jdoc *doc, json_t *resources, const char *path,
+                                          enum sp_cgroup_mode mode,
+                                          struct sp_cgroup_resources **out, sp_error **err);
 void sp_cgroup_resources_free(struct sp_cgroup_resources *res);
 void sp_cgroup_resources_freep(struct sp_cgroup_resources **res);
 #define _cleanup_cgres_ _cleanup_(sp_cgroup_resources_freep)
@@ -154,6 +183,14 @@ struct sp_cgroup;
  */
 int sp_cgroup_create(const char *cgroups_path, const char *id,
                      const struct sp_cgroup_resources *res, struct sp_cgroup **out, sp_error **err);
+/*
+ * The cgroup sp_cgroup_create would make, without touching the host: its
+ * directories and the parents it would create (for the state record written
+ * before anything exists).  Fails like create when the cgroup is already
+ * someone's (has processes).  Its fds are all -1.
+ */
+int sp_cgroup_plan(const char *cgroups_path, const char *id, struct sp_cgroup **out,
+                   sp_error **err);
 /* v2: an O_DIRECTORY fd of the cgroup for clone3(CLONE_INTO_CGROUP); -1 on v1. */
 int sp_cgroup_dirfd(const struct sp_cgroup *cg);
 /* Move a process (all its threads) into the cgroup (every v1 controller). */
@@ -186,6 +223,8 @@ int sp_cgroup_destroy(struct sp_cgroup *cg, sp_error **err);
 int sp_cgroup_stats(struct sp_cgroup *cg, json_t **out, sp_error **err);
 /* How many processes the OOM killer killed in this cgroup (0 if none). */
 int sp_cgroup_oom_kills(struct sp_cgroup *cg, uint64_t *count, sp_error **err);
+/* The memory limit in force (v2 memory.max, v1 memory.limit_in_bytes); -1 = none. */
+int sp_cgroup_memory_limit(struct sp_cgroup *cg, int64_t *limit, sp_error **err);
 /* *killed = at least one OOM kill happened in the cgroup. */
 int sp_cgroup_oom_killed(struct sp_cgroup *cg, bool *killed, sp_error **err);
 /*

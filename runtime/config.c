@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sched.h>
+#include <unistd.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -170,6 +171,34 @@ int sp_process_parse(const sp_jdoc *doc, json_t *obj, const char *path, struct s
 }
 
 /* ------------------------------------------------------------------------ */
+/* id mappings (linux.uidMappings and a mount's own)                         */
+/* ------------------------------------------------------------------------ */
+
+/* An array of {containerID, hostID, size} at `path` into maps (room for SP_MAX_IDMAPS). */
+static int parse_idmap_array(const sp_jdoc *doc, json_t *arr, const char *path,
+                             struct sp_idmap *maps, size_t *n, sp_error **err)
+{
+    if (json_array_size(arr) > SP_MAX_IDMAPS)
+        return sp_jerr(doc, err, path, "more than %d ranges", SP_MAX_IDMAPS);
+    size_t i;
+    json_t *mj;
+    json_array_foreach(arr, i, mj)
+    {
+        _cleanup_free_ char *p = sp_jpath_idx(path, i);
+        if (!json_is_object(mj))
+            return sp_jerr(doc, err, p, "expected an object");
+        int64_t cid, hid, size;
+        if (sp_json_get_range(doc, mj, p, "containerID", true, 0, UINT32_MAX - 1, &cid, err) < 0 ||
+            sp_json_get_range(doc, mj, p, "hostID", true, 0, UINT32_MAX - 1, &hid, err) < 0 ||
+            sp_json_get_range(doc, mj, p, "size", true, 1, UINT32_MAX, &size, err) < 0)
+            return -1;
+        maps[i] = (struct sp_idmap){(uint32_t)cid, (uint32_t)hid, (uint32_t)size};
+        *n = i + 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* mounts                                                                    */
 /* ------------------------------------------------------------------------ */
 
@@ -211,6 +240,68 @@ static const struct {
     {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
+
+/*
+ * Recursive mount attributes (runc and crun spell them this way): applied
+ * with mount_setattr(AT_RECURSIVE) to the mount and every submount.  The
+ * atime modes are one field, not bits: setting one clears the field first.
+ */
+static const struct {
+    const char *name;
+    bool clear;
+    uint64_t attr;
+} recursive_attrs[] = {
+    {"rro", false, MOUNT_ATTR_RDONLY},
+    {"rrw", true, MOUNT_ATTR_RDONLY},
+    {"rnosuid", false, MOUNT_ATTR_NOSUID},
+    {"rsuid", true, MOUNT_ATTR_NOSUID},
+    {"rnodev", false, MOUNT_ATTR_NODEV},
+    {"rdev", true, MOUNT_ATTR_NODEV},
+    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
+    {"rexec", true, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
+};
+
+static const struct {
+    const char *name;
+    uint64_t mode;
+} recursive_atime[] = {
+    {"rnoatime", MOUNT_ATTR_NOATIME},
+    /* "atime" only undoes noatime: the kernel's default mode is relatime. */
+    {"ratime", MOUNT_ATTR_RELATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME},
+    /* Not relatime is updating on every access. */
+    {"rnorelatime", MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", MOUNT_ATTR_STRICTATIME},
+};
+
+static bool parse_recursive_attr(const char *s, struct sp_mount *m)
+{
+    for (size_t k = 0; k < SP_ARRAY_SIZE(recursive_attrs); k++) {
+        if (strcmp(s, recursive_attrs[k].name) != 0)
+            continue;
+        uint64_t a = recursive_attrs[k].attr;
+        if (recursive_attrs[k].clear) {
+            m->rattr_clr |= a;
+            m->rattr_set &= ~a;
+        } else {
+            m->rattr_set |= a;
+            m->rattr_clr &= ~a;
+        }
+        return true;
+    }
+    for (size_t k = 0; k < SP_ARRAY_SIZE(recursive_atime); k++) {
+        if (strcmp(s, recursive_atime[k].name) != 0)
+            continue;
+        m->rattr_clr |= MOUNT_ATTR__ATIME;
+        m->rattr_set = (m->rattr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | recursive_atime[k].mode;
+        return true;
+    }
+    return false;
+}
 
 /* Filesystem options without a value that the kernel understands. */
 static const char *const bare_fs_options[] = {
@@ -269,13 +360,12 @@ int sp_mount_parse_options(const sp_jdoc *doc, const char *path, json_t *opts, s
         if (strcmp(s, "bind") == 0 || strcmp(s, "rbind") == 0) {
             m->bind = true;
             m->recursive = s[0] == 'r';
-        } else if (strcmp(s, "idmap") == 0 || strcmp(s, "ridmap") == 0) {
-            return sp_jerr(doc, err, ip, "'%s': id-mapped mounts are not supported by septa yet",
-                           s);
-        } else if (strcmp(s, "rro") == 0 || strcmp(s, "rrw") == 0 ||
-                   strncmp(s, "rnosuid", 7) == 0 || strncmp(s, "rnodev", 6) == 0 ||
-                   strncmp(s, "rnoexec", 7) == 0) {
-            return sp_jerr(doc, err, ip, "'%s': recursive mount attributes are not supported", s);
+        } else if (strcmp(s, "idmap") == 0) {
+            m->idmap = true;
+        } else if (strcmp(s, "ridmap") == 0) {
+            m->idmap = m->ridmap = true;
+        } else if (parse_recursive_attr(s, m)) {
+            continue;
         } else if (in_list(engine_options, s) || strcmp(s, "defaults") == 0) {
             continue;
         } else if (strchr(s, '=') || in_list(bare_fs_options, s) ||
@@ -296,10 +386,41 @@ static const char *const mount_types[] = {
     "securityfs", "debugfs", "tracefs", "fusectl", NULL,
 };
 
+/* A mount's own uidMappings/gidMappings (runtime-spec 1.1 id-mapped mounts). */
+static int parse_mount_idmaps(const sp_jdoc *doc, json_t *mj, const char *path, struct sp_mount *m,
+                              sp_error **err)
+{
+    json_t *u = NULL, *g = NULL;
+    if (sp_json_get_arr(doc, mj, path, "uidMappings", false, &u, err) < 0 ||
+        sp_json_get_arr(doc, mj, path, "gidMappings", false, &g, err) < 0)
+        return -1;
+    _cleanup_free_ char *up = sp_jpath_key(path, "uidMappings");
+    _cleanup_free_ char *gp = sp_jpath_key(path, "gidMappings");
+    bool has_u = u && json_array_size(u) > 0, has_g = g && json_array_size(g) > 0;
+    if (has_u != has_g)
+        return sp_jerr(doc, err, has_u ? gp : up,
+                       "missing: an id-mapped mount needs both uidMappings and gidMappings");
+    if (has_u) {
+        m->idmap = true;
+        m->uid_maps = sp_xcalloc(SP_MAX_IDMAPS, sizeof(*m->uid_maps));
+        m->gid_maps = sp_xcalloc(SP_MAX_IDMAPS, sizeof(*m->gid_maps));
+        if (parse_idmap_array(doc, u, up, m->uid_maps, &m->n_uid_maps, err) < 0 ||
+            parse_idmap_array(doc, g, gp, m->gid_maps, &m->n_gid_maps, err) < 0)
+            return -1;
+    }
+    if (m->idmap && !m->bind) {
+        _cleanup_free_ char *op = sp_jpath_key(path, "options");
+        return sp_jerr(doc, err, op, "id-mapped mounts are supported for bind mounts only, not %s",
+                       m->type);
+    }
+    return 0;
+}
+
 static int parse_mount(const struct sp_config *c, json_t *mj, const char *path, struct sp_mount *m,
                        sp_error **err)
 {
     const sp_jdoc *doc = c->doc;
+    m->tree_fd = -1;
     if (!json_is_object(mj))
         return sp_jerr(doc, err, path, "expected an object");
     const char *dest = NULL, *type = NULL, *source = NULL;
@@ -345,6 +466,8 @@ static int parse_mount(const struct sp_config *c, json_t *mj, const char *path, 
         _cleanup_free_ char *op = sp_jpath_key(path, "options");
         return sp_jerr(doc, err, op, "'%s' has no meaning for a bind mount", m->data);
     }
+    if (parse_mount_idmaps(doc, mj, path, m, err) < 0)
+        return -1;
     if (m->bind) {
         if (!source || !*source) {
             _cleanup_free_ char *sp = sp_jpath_key(path, "source");
@@ -420,6 +543,22 @@ static int parse_namespaces(struct sp_config *c, json_t *lx, sp_error **err)
             struct stat st;
             if (stat(path, &st) < 0)
                 return sp_jerr(c->doc, err, pp, "'%s': %s", path, strerror(errno));
+            /*
+             * runc and crun build the root inside a joined mount namespace:
+             * they change the propagation of its "/", mount over it and
+             * pivot_root, which moves the root of every process already in
+             * it and detaches its old root.  Joining the host's namespace
+             * that way breaks the host; joining another container's breaks
+             * that container.  Refused rather than done half-way.
+             */
+            if (k == SP_NS_MNT)
+                return sp_jerr(c->doc, err, pp,
+                               "joining a mount namespace ('%s') is refused: septa builds the "
+                               "root inside it (mounts, pivot_root), which would change the "
+                               "mounts and the root of every process already there; share "
+                               "mounts through rootfsPropagation or bind mounts, or use "
+                               "'septa oci exec' in the container that owns it",
+                               path);
             c->ns[k].path = sp_xstrdup(path);
         }
     }
@@ -434,27 +573,9 @@ static int parse_idmaps(struct sp_config *c, json_t *lx, const char *key, struct
     if (r <= 0)
         return r;
     _cleanup_free_ char *ap = sp_jpath_key("linux", key);
-    if (json_array_size(arr) > SP_MAX_IDMAPS)
-        return sp_jerr(c->doc, err, ap, "more than %d ranges", SP_MAX_IDMAPS);
     if (json_array_size(arr) > 0 && !c->ns[SP_NS_USER].enabled)
         return sp_jerr(c->doc, err, ap, "id mappings need a user namespace in linux.namespaces");
-    size_t i;
-    json_t *mj;
-    json_array_foreach(arr, i, mj)
-    {
-        _cleanup_free_ char *p = sp_jpath_idx(ap, i);
-        if (!json_is_object(mj))
-            return sp_jerr(c->doc, err, p, "expected an object");
-        int64_t cid, hid, size;
-        if (sp_json_get_range(c->doc, mj, p, "containerID", true, 0, UINT32_MAX - 1, &cid, err) <
-                0 ||
-            sp_json_get_range(c->doc, mj, p, "hostID", true, 0, UINT32_MAX - 1, &hid, err) < 0 ||
-            sp_json_get_range(c->doc, mj, p, "size", true, 1, UINT32_MAX, &size, err) < 0)
-            return -1;
-        maps[i] = (struct sp_idmap){(uint32_t)cid, (uint32_t)hid, (uint32_t)size};
-        *n = i + 1;
-    }
-    return 0;
+    return parse_idmap_array(c->doc, arr, ap, maps, n, err);
 }
 
 static int parse_time_offsets(struct sp_config *c, json_t *lx, sp_error **err)
@@ -601,7 +722,7 @@ static int parse_linux(struct sp_config *c, sp_error **err)
         return sp_jerr(c->doc, err, "linux", "missing: septa runs Linux containers only");
     if (parse_namespaces(c, lx, err) < 0)
         return -1;
-    if (!c->ns[SP_NS_MNT].enabled || c->ns[SP_NS_MNT].path)
+    if (!c->ns[SP_NS_MNT].enabled)
         return sp_jerr(c->doc, err, "linux.namespaces",
                        "a new mount namespace is required (septa pivots into the root)");
     if (parse_idmaps(c, lx, "uidMappings", c->uid_maps, &c->n_uid_maps, err) < 0 ||
@@ -716,6 +837,17 @@ static int parse_doc(struct sp_config *c, sp_error **err)
     }
     if (parse_mounts(c, err) < 0 || parse_linux(c, err) < 0)
         return -1;
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        const struct sp_mount *m = &c->mounts[i];
+        if (m->idmap && !m->uid_maps && !c->ns[SP_NS_USER].enabled) {
+            _cleanup_free_ char *p = sp_jpath_idx("mounts", i);
+            _cleanup_free_ char *op = sp_jpath_key(p, "options");
+            return sp_jerr(doc, err, op,
+                           "'%s' without uidMappings/gidMappings uses the container's user "
+                           "namespace, and linux.namespaces has none",
+                           m->ridmap ? "ridmap" : "idmap");
+        }
+    }
     if ((c->hostname || c->domainname) && !c->ns[SP_NS_UTS].enabled)
         return sp_jerr(doc, err, c->hostname ? "hostname" : "domainname",
                        "setting it needs a uts namespace in linux.namespaces");
@@ -728,6 +860,7 @@ static int parse_doc(struct sp_config *c, sp_error **err)
         return -1;
     if (sp_cgroup_resources_parse(doc, c->resources, "linux.resources", &c->cg_res, err) < 0)
         return -1;
+    c->sec->config = c;
     return 0;
 }
 
@@ -776,6 +909,10 @@ void sp_config_free(struct sp_config *c)
         free(c->mounts[i].type);
         free(c->mounts[i].source);
         free(c->mounts[i].data);
+        free(c->mounts[i].uid_maps);
+        free(c->mounts[i].gid_maps);
+        if (c->mounts[i].tree_fd >= 0)
+            close(c->mounts[i].tree_fd);
     }
     free(c->mounts);
     for (int i = 0; i < SP_NS_COUNT; i++)

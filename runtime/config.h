@@ -46,6 +46,26 @@ struct sp_mount {
     bool bind, recursive;      /* bind or rbind */
     bool has_ro;               /* "ro" given: binds need a remount */
     char *data;                /* filesystem options (size=, mode=, ...) */
+    /*
+     * rro, rnosuid, ...: MOUNT_ATTR_* set and cleared with mount_setattr
+     * (AT_RECURSIVE), so that submounts of an rbind get them too, which a
+     * remount cannot do.
+     */
+    uint64_t rattr_set, rattr_clr;
+    /*
+     * An id-mapped bind ("idmap", "ridmap" or the mount's own uidMappings /
+     * gidMappings): files owned by containerID on the source appear owned by
+     * hostID.  No mappings: the container's user namespace's.
+     */
+    bool idmap, ridmap;
+    struct sp_idmap *uid_maps, *gid_maps;
+    size_t n_uid_maps, n_gid_maps;
+    /*
+     * The detached, id-mapped tree septa made on the host before clone
+     * (sp_linux_prepare_mounts), inherited by the init, which attaches it
+     * with move_mount; -1 otherwise.
+     */
+    int tree_fd;
 };
 
 struct sp_device {
@@ -124,7 +144,7 @@ int sp_process_parse(const sp_jdoc *doc, json_t *obj, const char *path, struct s
                      sp_error **err);
 void sp_process_clear(struct sp_process *p);
 
-/* Parse one mount option list into flags/propagation/data. */
+/* Parse one mount option list into flags/propagation/data/rattr_* (idmap flags too). */
 int sp_mount_parse_options(const sp_jdoc *doc, const char *path, json_t *opts, struct sp_mount *m,
                            sp_error **err);
 

@@ -264,7 +264,7 @@ static int write_pid_file(const char *path, pid_t pid, sp_error **err)
 {
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%d", pid);
-    if (sp_atomic_write(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
+    if (sp_atomic_replace(AT_FDCWD, path, buf, (size_t)n, 0644, err) < 0)
         return sp_err_wrap(err, "--pid-file");
     return 0;
 }
@@ -456,19 +456,26 @@ static int parent_sync(struct create_ctx *x, int sock, sp_error **err)
 static int create_in(struct create_ctx *x, sp_error **err)
 {
     const struct sp_create_opts *o = x->o;
+    /*
+     * CVE-2019-5736: the init runs septa's code until its execve, and a
+     * process in the container can reach it through /proc/PID/exe: one that
+     * shares or joins its pid namespace, one an `exec` starts while it waits
+     * for `start` (runc allows that), a startContainer hook from the image.
+     * So it always runs from a protected copy (runtime/exe.c: a read-only
+     * overlay of the binary, ~1 ms; no copy is made).  First thing: nothing
+     * exists yet, so starting over is free of side effects; callers that
+     * made things before (the people CLI) protect before they do.
+     */
+    if (sp_runtime_protect_exe(err) < 0)
+        return -1;
     if (sp_id_check(x->id, err) < 0)
         return -1;
-    if (sp_config_load(o->bundle ? o->bundle : ".", &x->c, err) < 0)
+    const char *bundle = o->bundle ? o->bundle : ".";
+    if ((o->config_json
+             ? sp_config_parse_buf(o->config_json, strlen(o->config_json), bundle, &x->c, err)
+             : sp_config_load(bundle, &x->c, err)) < 0)
         return -1;
     struct sp_config *c = x->c;
-    /*
-     * CVE-2019-5736: the init runs septa's code until its execve.  In a new
-     * pid namespace nothing else lives there yet, so nothing can reach
-     * /proc/PID/exe; sharing or joining one, re-exec from a sealed copy first
-     * (nothing exists yet, so starting over is free of side effects).
-     */
-    if ((!c->ns[SP_NS_PID].enabled || c->ns[SP_NS_PID].path) && sp_runtime_protect_exe(err) < 0)
-        return -1;
     if (c->process.terminal && !o->console_socket && !x->foreground)
         return sp_err(err, 0, "process.terminal is true: --console-socket is required");
     if (!c->process.terminal && o->console_socket)
@@ -489,6 +496,14 @@ static int create_in(struct create_ctx *x, sp_error **err)
     x->st.bundle = sp_xstrdup(c->bundle);
     x->st.created = now_rfc3339();
     x->st.annotations = c->annotations ? json_incref(c->annotations) : NULL;
+    /* The cgroup too, as planned: a septa killed between its mkdir and the
+     * next state write leaves a cgroup that delete --force still finds. */
+    {
+        _cleanup_cgroup_ struct sp_cgroup *plan = NULL;
+        if (sp_cgroup_plan(c->cgroups_path, x->id, &plan, err) < 0)
+            return sp_err_wrap(err, "linux.cgroupsPath");
+        x->st.cgroup = sp_cgroup_to_json(plan);
+    }
     /* Recorded before anything exists on the host, so delete can find it all. */
     if (sp_state_write(x->dirfd, &x->st, "creating", err) < 0)
         return -1;
@@ -501,10 +516,11 @@ static int create_in(struct create_ctx *x, sp_error **err)
     if (fifo < 0)
         return sp_err(err, errno, "opening the exec fifo");
     /* The config as created: exec takes its process defaults from it. */
-    if (sp_atomic_write(x->dirfd, "config.json", c->doc->text, c->doc->len, 0600, err) < 0)
+    if (sp_atomic_replace(x->dirfd, "config.json", c->doc->text, c->doc->len, 0600, err) < 0)
         return -1;
     if (sp_cgroup_create(c->cgroups_path, x->id, c->cg_res, &x->cg, err) < 0)
         return sp_err_wrap(err, "linux.cgroupsPath");
+    json_decref(x->st.cgroup);
     x->st.cgroup = sp_cgroup_to_json(x->cg);
 
     /* Compile (or load the cached) seccomp filter before there is a child to undo. */
@@ -703,6 +719,24 @@ int sp_wait_foreground(pid_t child, int pidfd, int master, int sfd, int *status)
 int sp_container_run(const char *root, const char *id, const struct sp_create_opts *o, int *status,
                      sp_error **err)
 {
+    return sp_container_run_report(root, id, o, status, NULL, err);
+}
+
+/* The OOM verdict lives in the cgroup, which the rollback removes: read it first. */
+static void read_report(struct sp_cgroup *cg, struct sp_run_report *rep)
+{
+    _cleanup_error_ sp_error *e = NULL, *e2 = NULL;
+    if (sp_cgroup_oom_kills(cg, &rep->oom_kills, &e) < 0)
+        rep->oom_kills = 0;
+    if (sp_cgroup_memory_limit(cg, &rep->memory_limit, &e2) < 0)
+        rep->memory_limit = -1;
+}
+
+int sp_container_run_report(const char *root, const char *id, const struct sp_create_opts *o,
+                            int *status, struct sp_run_report *rep, sp_error **err)
+{
+    if (rep)
+        *rep = (struct sp_run_report){.oom_kills = 0, .memory_limit = -1};
     struct create_ctx x = {.root = root,
                            .id = id,
                            .o = o,
@@ -761,6 +795,8 @@ int sp_container_run(const char *root, const char *id, const struct sp_create_op
         raw = tcsetattr(0, TCSANOW, &t) == 0;
     }
     sp_wait_foreground(x.pid, x.pidfd, x.master, sfd, status);
+    if (rep && x.cg)
+        read_report(x.cg, rep);
     x.pid = 0;
     close(sp_steal_fd(&x.pidfd));
     if (raw)

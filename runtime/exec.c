@@ -21,12 +21,14 @@
 #include "runtime.h"
 #include "security.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -59,11 +61,71 @@ static int parse_user_opt(const char *s, struct sp_process *p, sp_error **err)
     return 0;
 }
 
+/* "net_admin", "CAP_NET_ADMIN" -> 12, as runc accepts them. */
+static int exec_cap(const char *name, sp_error **err)
+{
+    _cleanup_free_ char *up =
+        strncasecmp(name, "CAP_", 4) == 0 ? sp_xstrdup(name) : sp_xasprintf("CAP_%s", name);
+    for (char *q = up; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    int cap = sp_cap_from_name(up);
+    if (cap < 0)
+        return sp_err(err, 0, "exec: --cap '%s': unknown capability", name);
+    if (cap > sp_cap_last_cap())
+        return sp_err(err, 0, "exec: --cap '%s': this kernel does not know it", name);
+    return cap;
+}
+
+/*
+ * runc's exec flags, on top of the container's process: --cap adds to the
+ * bounding, effective and permitted sets, and to ambient where inheritable
+ * already has it (the kernel needs both), so that a non-root user keeps it
+ * across execve; --no-new-privs; an LSM label only where the LSM is on.
+ */
+static int apply_exec_flags(struct sp_process *p, const struct sp_exec_opts *o, sp_error **err)
+{
+    struct sp_proc_security *ps = p->sec;
+    for (size_t i = 0; o->caps && o->caps[i]; i++) {
+        int cap = exec_cap(o->caps[i], err);
+        if (cap < 0)
+            return -1;
+        uint64_t bit = UINT64_C(1) << cap;
+        ps->caps->sets[SP_CAP_BOUNDING] |= bit;
+        ps->caps->sets[SP_CAP_EFFECTIVE] |= bit;
+        ps->caps->sets[SP_CAP_PERMITTED] |= bit;
+        if (ps->caps->sets[SP_CAP_INHERITABLE] & bit)
+            ps->caps->sets[SP_CAP_AMBIENT] |= bit;
+    }
+    if (o->no_new_privs)
+        ps->no_new_privileges = true;
+    if (o->apparmor) {
+        if (!sp_lsm_apparmor_enabled())
+            return sp_err(err, ENOTSUP, "exec: --apparmor %s: AppArmor is not enabled on this host",
+                          o->apparmor);
+        free(ps->apparmor_profile);
+        ps->apparmor_profile = sp_xstrdup(o->apparmor);
+    }
+    if (o->process_label) {
+        if (!sp_lsm_selinux_enabled())
+            return sp_err(err, ENOTSUP,
+                          "exec: --process-label %s: SELinux is not enabled on this host",
+                          o->process_label);
+        free(ps->selinux_label);
+        ps->selinux_label = sp_xstrdup(o->process_label);
+    }
+    return 0;
+}
+
 /* The process to run: --process FILE, or the container's process with overrides. */
 static int build_process(struct sp_config *c, const struct sp_exec_opts *o, sp_jdoc **pdoc,
                          sp_error **err)
 {
     struct sp_process *p = &c->process;
+    bool flags = (o->caps && o->caps[0]) || o->no_new_privs || o->apparmor || o->process_label;
+    if (o->process_file && flags)
+        return sp_err(err, 0,
+                      "exec: --cap, --no-new-privs, --apparmor and --process-label change the "
+                      "container's process; with --process put them in that file");
     if (o->process_file) {
         if (sp_jdoc_load_file(o->process_file, o->process_file, pdoc, err) < 0)
             return sp_err_wrap(err, "exec: --process");
@@ -97,6 +159,8 @@ static int build_process(struct sp_config *c, const struct sp_exec_opts *o, sp_j
         if (o->user && parse_user_opt(o->user, p, err) < 0)
             return -1;
         p->terminal = o->tty;
+        if (apply_exec_flags(p, o, err) < 0)
+            return -1;
     }
     if (p->terminal && o->detach && !o->console_socket)
         return sp_err(err, 0, "exec: a terminal with --detach needs --console-socket");
@@ -226,6 +290,8 @@ int sp_container_exec(const char *root, const char *id, const struct sp_exec_opt
     if (build_process(c, o, &pdoc, err) < 0)
         return -1;
     _cleanup_free_ char *cache = sp_xasprintf("%s.seccomp-cache", root);
+    /* The process joins the mounts the init made: no id-mapped trees to prepare. */
+    c->sec->config = NULL;
     if (sp_security_prepare(c->sec, id, s->bundle, cache, err) < 0)
         return -1;
     _cleanup_close_ int pidfd = sp_state_pidfd(s);

@@ -11,6 +11,7 @@
  */
 #include "linux.h"
 #include "cgroup.h"
+#include "security.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +27,10 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -153,7 +156,7 @@ void sp_linux_cloexec_from(int from)
 /* ------------------------------------------------------------------------ */
 
 static int write_map(pid_t pid, const char *file, const struct sp_idmap *maps, size_t n,
-                     sp_error **err)
+                     const char *field, sp_error **err)
 {
     char buf[SP_MAX_IDMAPS * 36 + 1];
     size_t used = 0;
@@ -164,15 +167,24 @@ static int write_map(pid_t pid, const char *file, const struct sp_idmap *maps, s
     snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
     _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, buf, used) != (ssize_t)used)
-        return sp_err(err, errno, "writing %s (linux.%s)", path,
+        return sp_err(err, errno, "writing %s (%s.%s)", path, field,
                       file[0] == 'u' ? "uidMappings" : "gidMappings");
     return 0;
 }
 
 int sp_linux_write_idmaps(pid_t pid, const struct sp_config *c, sp_error **err)
 {
-    if (write_map(pid, "gid_map", c->gid_maps, c->n_gid_maps, err) < 0 ||
-        write_map(pid, "uid_map", c->uid_maps, c->n_uid_maps, err) < 0)
+    if (write_map(pid, "gid_map", c->gid_maps, c->n_gid_maps, "linux", err) < 0 ||
+        write_map(pid, "uid_map", c->uid_maps, c->n_uid_maps, "linux", err) < 0)
+        return -1;
+    /*
+     * P3 (security.h): once the init's credentials are those of its user
+     * namespace it can no longer open its own oom_score_adj (its /proc files
+     * stay owned by the host's root), so septa writes it from the host now,
+     * and the init's own write in C2 finds the value already there.
+     */
+    const struct sp_proc_security *ps = c->process.sec;
+    if (ps && ps->has_oom_score_adj && sp_oom_score_adj_apply_pid(pid, ps->oom_score_adj, err) < 0)
         return -1;
     return 0;
 }
@@ -288,6 +300,137 @@ static int mount_cgroup_v1(const struct sp_mount *m, const char *target, sp_erro
     return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* id-mapped binds (parent, before clone) and recursive attributes           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A user namespace holding exactly these maps, as an fd: a helper is cloned
+ * into a new one, septa writes its maps from the host, keeps a reference to
+ * the namespace and lets the helper exit.  Only the maps matter to an
+ * idmapped mount, not which process owns the namespace.
+ */
+static int idmap_userns_fd(const struct sp_idmap *u, size_t nu, const struct sp_idmap *g, size_t ng,
+                           const char *field, sp_error **err)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return sp_err(err, errno, "%s: pipe", field);
+    struct clone_args ca = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
+    long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+    if (pid == 0) {
+        /* Live until septa has the namespace: EOF on the pipe. */
+        char b;
+        close(pfd[1]);
+        while (read(pfd[0], &b, 1) < 0 && errno == EINTR)
+            ;
+        _exit(0);
+    }
+    int e = errno;
+    close(pfd[0]);
+    _cleanup_close_ int wr = pfd[1];
+    if (pid < 0)
+        return sp_err(err, e, "%s: creating a user namespace for the id mapping", field);
+    int fd = -1;
+    if (write_map((pid_t)pid, "gid_map", g, ng, field, err) == 0 &&
+        write_map((pid_t)pid, "uid_map", u, nu, field, err) == 0) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%ld/ns/user", pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            sp_err(err, errno, "%s: opening %s", field, path);
+    }
+    close(sp_steal_fd(&wr));
+    while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return fd;
+}
+
+/* The filesystem type of the mount `path` is on (for messages), or "unknown". */
+static char *mount_fstype(const char *path)
+{
+    struct statx stx;
+    if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+        return sp_xstrdup("unknown");
+    _cleanup_file_ FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096];
+    while (f && fgets(line, sizeof(line), f)) {
+        /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS" */
+        if (strtoull(line, NULL, 10) != stx.stx_mnt_id)
+            continue;
+        char *dash = strstr(line, " - ");
+        if (!dash)
+            break;
+        char *t = dash + 3;
+        t[strcspn(t, " \n")] = '\0';
+        return sp_xstrdup(t);
+    }
+    return sp_xstrdup("unknown");
+}
+
+static int prepare_idmapped(const struct sp_config *c, struct sp_mount *m, size_t idx,
+                            sp_error **err)
+{
+    char field[32];
+    snprintf(field, sizeof(field), "mounts[%zu]", idx);
+    _cleanup_close_ int ufd = -1;
+    if (m->uid_maps)
+        ufd = idmap_userns_fd(m->uid_maps, m->n_uid_maps, m->gid_maps, m->n_gid_maps, field, err);
+    else if (c->ns[SP_NS_USER].path) {
+        /* No maps of its own: the container's user namespace (as crun). */
+        ufd = open(c->ns[SP_NS_USER].path, O_RDONLY | O_CLOEXEC);
+        if (ufd < 0)
+            return sp_err(err, errno, "%s: opening %s", field, c->ns[SP_NS_USER].path);
+    } else
+        ufd = idmap_userns_fd(c->uid_maps, c->n_uid_maps, c->gid_maps, c->n_gid_maps, "linux", err);
+    if (ufd < 0)
+        return -1;
+    bool rec = m->recursive || m->ridmap;
+    _cleanup_close_ int tree = (int)open_tree(
+        AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec ? AT_RECURSIVE : 0));
+    if (tree < 0)
+        return sp_err(err, errno, "%s: cloning the mount tree of %s (open_tree)", field, m->source);
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)ufd};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | (m->ridmap ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+        0) {
+        int e = errno;
+        _cleanup_free_ char *fs = mount_fstype(m->source);
+        if (e == EINVAL)
+            return sp_err(err, e,
+                          "%s: id-mapping %s on %s: the %s filesystem of the source does not "
+                          "support id-mapped mounts on this kernel",
+                          field, m->source, m->destination, fs);
+        return sp_err(err, e, "%s: id-mapping %s (%s) on %s", field, m->source, fs, m->destination);
+    }
+    m->tree_fd = sp_steal_fd(&tree);
+    return 0;
+}
+
+int sp_linux_prepare_mounts(struct sp_config *c, sp_error **err)
+{
+    for (size_t i = 0; i < c->n_mounts; i++) {
+        struct sp_mount *m = &c->mounts[i];
+        if (!m->idmap || m->tree_fd >= 0)
+            continue;
+        if (prepare_idmapped(c, m, i, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* rro, rnosuid, ...: on the mount at target and every mount below it. */
+static int apply_recursive_attrs(const struct sp_mount *m, size_t idx, const char *target,
+                                 sp_error **err)
+{
+    if (!m->rattr_set && !m->rattr_clr)
+        return 0;
+    struct mount_attr a = {.attr_set = m->rattr_set, .attr_clr = m->rattr_clr};
+    if (mount_setattr(AT_FDCWD, target, AT_RECURSIVE | AT_SYMLINK_NOFOLLOW, &a, sizeof(a)) < 0)
+        return sp_err(err, errno, "mounts[%zu]: setting recursive attributes on %s (mount_setattr)",
+                      idx, m->destination);
+    return 0;
+}
+
 static int do_mount(const struct sp_config *c, size_t idx, sp_error **err)
 {
     const struct sp_mount *m = &c->mounts[idx];
@@ -295,7 +438,9 @@ static int do_mount(const struct sp_config *c, size_t idx, sp_error **err)
     bool file = false;
     if (m->bind) {
         struct stat st;
-        if (stat(m->source, &st) < 0)
+        /* An id-mapped tree was opened on the host: ask it, not the path,
+         * which the container's user may not be allowed to reach. */
+        if ((m->tree_fd >= 0 ? fstat(m->tree_fd, &st) : stat(m->source, &st)) < 0)
             return sp_err(err, errno, "mounts[%zu]: source %s", idx, m->source);
         file = !S_ISDIR(st.st_mode);
     }
@@ -303,7 +448,15 @@ static int do_mount(const struct sp_config *c, size_t idx, sp_error **err)
         return sp_err_wrap(err, "mounts[%zu]: destination %s", idx, m->destination);
     if (m->bind) {
         unsigned long fl = MS_BIND | (m->recursive ? MS_REC : 0);
-        if (mount(m->source, target, NULL, fl, NULL) < 0)
+        if (m->tree_fd >= 0) {
+            /* Id-mapped by septa on the host before clone: attach it here. */
+            if (move_mount(m->tree_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return sp_err(err, errno, "mounts[%zu]: attaching the id-mapped %s on %s", idx,
+                              m->source, m->destination);
+        } else if (m->idmap) {
+            return sp_err(err, EINVAL, "mounts[%zu]: the id-mapped tree of %s was not prepared",
+                          idx, m->source);
+        } else if (mount(m->source, target, NULL, fl, NULL) < 0)
             return sp_err(err, errno, "mounts[%zu]: binding %s on %s", idx, m->source,
                           m->destination);
         /* Flags of a bind only take effect on a remount of it. */
@@ -330,6 +483,8 @@ static int do_mount(const struct sp_config *c, size_t idx, sp_error **err)
             return sp_err(err, errno, "mounts[%zu]: mounting %s on %s%s%s", idx, m->type,
                           m->destination, m->data ? " with " : "", m->data ? m->data : "");
     }
+    if (apply_recursive_attrs(m, idx, target, err) < 0)
+        return -1;
     if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
         return sp_err(err, errno, "mounts[%zu]: setting propagation of %s", idx, m->destination);
     return 0;

@@ -59,8 +59,20 @@ int sp_linux_setup_pty(const struct sp_process *p, bool bind_console, int *maste
 int sp_linux_find_exec(const struct sp_process *p, char **path, sp_error **err);
 /* chdir to process.cwd inside the root, creating it if missing (as runc). */
 int sp_linux_chdir(const struct sp_process *p, sp_error **err);
-/* Write uid_map/gid_map of pid (parent side). */
+/*
+ * Parent side, after clone and before GO, for a new user namespace: write
+ * uid_map/gid_map of pid, then process.oomScoreAdj, which the init can no
+ * longer write itself once it is root of its user namespace.
+ */
 int sp_linux_write_idmaps(pid_t pid, const struct sp_config *c, sp_error **err);
+/*
+ * Parent side, before clone, with the host's privileges: the detached trees
+ * of id-mapped binds (open_tree + mount_setattr(MOUNT_ATTR_IDMAP)), whose fds
+ * the init inherits and attaches in its mount namespace.  Setting an idmap
+ * needs CAP_SYS_ADMIN over the source filesystem's user namespace, which the
+ * init, root of its own user namespace only, does not have.
+ */
+int sp_linux_prepare_mounts(struct sp_config *c, sp_error **err);
 /* Mark every fd >= from close-on-exec (no host fd reaches the container). */
 void sp_linux_cloexec_from(int from);
 

@@ -25,6 +25,9 @@ struct sp_create_opts {
     const char *console_socket; /* AF_UNIX socket that receives the pty master */
     bool detach;                /* run: return after start instead of waiting */
     int preserve_fds;           /* extra fds (3..3+n-1) passed to the container */
+    /* The config to use instead of BUNDLE/config.json: the CLI's resolved copy
+     * (a partition annotation turned into a cpuset), or NULL. */
+    const char *config_json;
 };
 
 /* Options of `exec`. */
@@ -39,6 +42,11 @@ struct sp_exec_opts {
     const char *pid_file;
     const char *console_socket;
     int preserve_fds;
+    /* runc's exec flags on top of the container's process (not with --process): */
+    char **caps;               /* --cap NAME: added to bounding, effective, permitted (+ambient) */
+    bool no_new_privs;         /* --no-new-privs */
+    const char *apparmor;      /* --apparmor PROFILE (refused if AppArmor is off) */
+    const char *process_label; /* --process-label LABEL (refused if SELinux is off) */
 };
 
 /*
@@ -115,7 +123,7 @@ int sp_config_check_file(const char *bundle, sp_error **err);
  * cpuset.cpus.partition = root | isolated, read back: the kernel reports a
  * refused partition only on read ("root invalid (reason)"), which create
  * turns into an error quoting the reason.  v1/hybrid: a cpuset with
- * cpu_exclusive=1 and mem_exclusive=1; isolated is refused on v1.
+ * cpu_exclusive=1 and mem_exclusive=1 (unless shared_mems); isolated is refused on v1.
  * A partition's parent must be a partition root: use a path directly below
  * the hierarchy root, e.g. "/septa.part.NAME".  No device control is applied
  * (the VMM inside needs /dev/kvm, /dev/net/tun).
@@ -127,6 +135,7 @@ struct sp_cpuset_part_spec {
     const char *cpus; /* kernel list form, "2-3" */
     const char *mems; /* "1" */
     bool isolated;    /* v2 "isolated" (no load balancing) instead of "root" */
+    bool shared_mems; /* v1: no mem_exclusive (other cpusets must keep these nodes) */
 };
 
 /* Create and make it a partition; on failure nothing is left behind. */
@@ -167,5 +176,30 @@ int sp_container_stats(const char *root, const char *id, json_t **out, const cha
 int sp_container_oom_kills(const char *root, const char *id, uint64_t *count, sp_error **err);
 /* An fd that becomes readable on memory events (then check sp_container_oom_kills). */
 int sp_container_oom_eventfd(const char *root, const char *id, sp_error **err);
+
+/* What a foreground run's cgroup said just before it was removed. */
+struct sp_run_report {
+    uint64_t oom_kills;   /* processes the OOM killer killed in the container */
+    int64_t memory_limit; /* bytes in force when the init exited; -1 = none */
+};
+/*
+ * sp_container_run that also fills *rep (may be NULL) for a foreground run,
+ * so the people CLI can say "killed by the OOM killer" after the runtime
+ * removed the cgroup.  Detached: *rep stays zero.
+ */
+int sp_container_run_report(const char *root, const char *id, const struct sp_create_opts *o,
+                            int *status, struct sp_run_report *rep, sp_error **err);
+
+/*
+ * Policy of the people CLI (`septa run`), not of the OCI runtime: given the
+ * linux.resources object of a config septa writes for a person, add what a
+ * person expects and an engine would choose itself.  Today: with a memory
+ * limit on a cgroup v2 host, unified "memory.oom.group" = "1" (unless set),
+ * so an OOM kill takes the whole container down, as Kubernetes >= 1.28 does:
+ * a container that lost one process to the OOM killer (its worker, say)
+ * usually keeps running broken, while exit 137 and "killed by the OOM
+ * killer" are clear.  cgroup v1 has no group OOM kill: nothing is added.
+ */
+void sp_runtime_people_resources(json_t *resources);
 
 #endif

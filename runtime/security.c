@@ -7,6 +7,7 @@
 #include "security.h"
 
 #include "config.h"
+#include "linux.h"
 #include "runtime.h"
 
 #include <errno.h>
@@ -17,11 +18,30 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------------------ */
 /* small pieces                                                              */
 /* ------------------------------------------------------------------------ */
+
+/* In the effective set of the caller (root may lack it, e.g. in a confined VM). */
+static bool has_cap_sys_resource(void)
+{
+    struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+    struct __user_cap_data_struct d[2];
+    if (syscall(SYS_capget, &h, d) < 0)
+        return false;
+    return d[CAP_SYS_RESOURCE / 32].effective & (1U << (CAP_SYS_RESOURCE % 32));
+}
+
+/* The kernel's only reason for EACCES on oom_score_adj: a lower score without CAP_SYS_RESOURCE. */
+static const char *oom_hint(const sp_error *e)
+{
+    return e && e->errnum == EACCES && !has_cap_sys_resource()
+               ? " (lowering the score needs CAP_SYS_RESOURCE, which septa does not have here)"
+               : "";
+}
 
 int sp_oom_score_adj_apply(int adj, sp_error **err)
 {
@@ -39,7 +59,7 @@ int sp_oom_score_adj_apply(int adj, sp_error **err)
         return 0;
     sp_error_free(&e);
     if (sp_write_file(AT_FDCWD, "/proc/self/oom_score_adj", buf, err) < 0)
-        return sp_err_wrap(err, "process.oomScoreAdj: setting %d", adj);
+        return sp_err_wrap(err, "process.oomScoreAdj: setting %d%s", adj, oom_hint(*err));
     return 0;
 }
 
@@ -49,7 +69,8 @@ int sp_oom_score_adj_apply_pid(pid_t pid, int adj, sp_error **err)
     snprintf(buf, sizeof(buf), "%d", adj);
     _cleanup_free_ char *path = sp_xasprintf("/proc/%d/oom_score_adj", (int)pid);
     if (sp_write_file(AT_FDCWD, path, buf, err) < 0)
-        return sp_err_wrap(err, "process.oomScoreAdj: setting %d for pid %d", adj, (int)pid);
+        return sp_err_wrap(err, "process.oomScoreAdj: setting %d for pid %d%s", adj, (int)pid,
+                           oom_hint(*err));
     return 0;
 }
 
@@ -60,14 +81,14 @@ int sp_no_new_privs_apply(sp_error **err)
     return 0;
 }
 
-static bool apparmor_enabled(void)
+bool sp_lsm_apparmor_enabled(void)
 {
     _cleanup_file_ FILE *f = fopen("/sys/module/apparmor/parameters/enabled", "re");
     char c = 0;
     return f && fread(&c, 1, 1, f) == 1 && c == 'Y';
 }
 
-static bool selinux_enabled(void)
+bool sp_lsm_selinux_enabled(void)
 {
     struct stat st;
     return stat("/sys/fs/selinux/enforce", &st) == 0;
@@ -155,10 +176,10 @@ int sp_proc_security_parse(const sp_jdoc *doc, json_t *process, const char *path
         return -1;
     s->has_oom_score_adj = r > 0;
     s->oom_score_adj = (int)adj;
-    if (parse_lsm(doc, process, path, "apparmorProfile", apparmor_enabled(), &s->apparmor_profile,
-                  err) < 0 ||
-        parse_lsm(doc, process, path, "selinuxLabel", selinux_enabled(), &s->selinux_label, err) <
-            0)
+    if (parse_lsm(doc, process, path, "apparmorProfile", sp_lsm_apparmor_enabled(),
+                  &s->apparmor_profile, err) < 0 ||
+        parse_lsm(doc, process, path, "selinuxLabel", sp_lsm_selinux_enabled(), &s->selinux_label,
+                  err) < 0)
         return -1;
     *out = sp_steal_ptr(&s);
     return 0;
@@ -221,6 +242,9 @@ int sp_security_prepare(struct sp_security *sec, const char *id, const char *bun
     free(sec->bundle);
     sec->id = id ? sp_xstrdup(id) : NULL;
     sec->bundle = bundle ? sp_xstrdup(bundle) : NULL;
+    /* Needs the host's privileges, so before clone (see sp_linux_prepare_mounts). */
+    if (sec->config && sp_linux_prepare_mounts(sec->config, err) < 0)
+        return -1;
     if (sec->seccomp) {
         bool hit = false;
         if (sp_seccomp_prepare(sec->seccomp, cache_dir, &hit, err) < 0)
@@ -233,8 +257,8 @@ int sp_security_prepare(struct sp_security *sec, const char *id, const char *bun
 json_t *sp_security_features(void)
 {
     return json_pack("{s:o, s:o, s:{s:b}, s:{s:b}}", "capabilities", sp_caps_known(), "seccomp",
-                     sp_seccomp_features(), "apparmor", "enabled", apparmor_enabled(), "selinux",
-                     "enabled", selinux_enabled());
+                     sp_seccomp_features(), "apparmor", "enabled", sp_lsm_apparmor_enabled(),
+                     "selinux", "enabled", sp_lsm_selinux_enabled());
 }
 
 /* ------------------------------------------------------------------------ */

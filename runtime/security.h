@@ -20,7 +20,10 @@
  *        or load the cached program; before clone so the child only copies it
  *        and a compile error leaves nothing to undo.  A cache_dir outside the
  *        state root, e.g. "ROOT.seccomp-cache", keeps it out of `list`)
- *     P3 sp_oom_score_adj_apply_pid (negative scores in user namespaces),
+ *     P2b sp_linux_prepare_mounts (from sp_security_prepare): id-mapped
+ *        mount trees, made with the host's privileges; the init inherits them
+ *     P3 sp_oom_score_adj_apply_pid (for a new user namespace, from
+ *        sp_linux_write_idmaps: the init cannot open its own file there),
  *        sp_security_hooks_run(PRESTART), then (CREATE_RUNTIME), state
  *        "creating" with the init's pid: after clone and the id maps, before
  *        the child is told to go on (so before its pivot_root)
@@ -62,6 +65,7 @@
 #include <sys/types.h>
 
 struct sp_process; /* config.h */
+struct sp_config;  /* config.h */
 
 /* ------------------------------------------------------------------------ */
 /* capabilities (caps.c)                                                      */
@@ -257,6 +261,9 @@ int sp_oom_score_adj_apply(int adj, sp_error **err);
  * child's own write of the same value in C2 is allowed.
  */
 int sp_oom_score_adj_apply_pid(pid_t pid, int adj, sp_error **err);
+/* Whether the host enables the LSM an apparmorProfile / selinuxLabel needs. */
+bool sp_lsm_apparmor_enabled(void);
+bool sp_lsm_selinux_enabled(void);
 /* CHILD, step C2, after the uid change: prctl(PR_SET_NO_NEW_PRIVS). */
 int sp_no_new_privs_apply(sp_error **err);
 
@@ -293,6 +300,12 @@ struct sp_security {
     struct sp_hooks *hooks;             /* NULL = none */
     char *id, *bundle;                  /* for hook states built in the child */
     json_t *annotations;                /* owned copy, for hook states */
+    /*
+     * The container's config (borrowed; set by config.c) whose host-side
+     * mounts P2 prepares (sp_linux_prepare_mounts: id-mapped binds).  NULL
+     * for exec, which joins the mounts the init made.
+     */
+    struct sp_config *config;
 };
 
 /* P1.  root: the document root ("hooks", "annotations"); linux_obj may be NULL. */
@@ -301,7 +314,8 @@ int sp_security_parse(const sp_jdoc *doc, json_t *root, json_t *linux_obj, struc
 void sp_security_free(struct sp_security *s);
 /*
  * P2, in the parent before clone: compile (or load from cache_dir) the seccomp
- * program, and record id and bundle for the states of in-container hooks.
+ * program, record id and bundle for the states of in-container hooks, and
+ * make the id-mapped mount trees of sec->config (the init inherits their fds).
  * sec NULL is fine (nothing to do).
  */
 int sp_security_prepare(struct sp_security *sec, const char *id, const char *bundle,

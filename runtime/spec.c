@@ -113,7 +113,12 @@ json_t *sp_runtime_features(void)
         "exec",       "mand",          "noatime", "nodev",    "nodiratime",  "noexec",   "nomand",
         "norelatime", "nostrictatime", "nosuid",  "private",  "rbind",       "relatime", "remount",
         "ro",         "rprivate",      "rshared", "rslave",   "runbindable", "rw",       "shared",
-        "slave",      "strictatime",   "suid",    "sync",     "unbindable",  NULL};
+        "slave",      "strictatime",   "suid",    "sync",     "unbindable",
+        /* mount_setattr(AT_RECURSIVE) and id-mapped mounts (config.c, linux.c) */
+        "idmap",      "ridmap",        "rro",     "rrw",      "rnosuid",     "rsuid",    "rnodev",
+        "rdev",       "rnoexec",       "rexec",   "rnoatime", "ratime",      "rrelatime",
+        "rnorelatime", "rstrictatime", "rnodiratime", "rdiratime", "rnosymfollow", "rsymfollow",
+        NULL};
     static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
                                      "time",   "user", "uts",   NULL};
     static const char *const hooks[] = {
@@ -121,7 +126,7 @@ json_t *sp_runtime_features(void)
         NULL};
     json_t *lx = json_pack("{s:o, s:{s:b, s:b}, s:{s:b}}", "namespaces", strv_json(ns), "cgroup",
                            "v1", 1, "v2", 1, "apparmor", "enabled", 0);
-    json_object_set_new(lx, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 0));
+    json_object_set_new(lx, "mountExtensions", json_pack("{s:{s:b}}", "idmap", "enabled", 1));
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s}}", "ociVersionMin", "1.0.0",
                      "ociVersionMax", SP_OCI_VERSION, "hooks", strv_json(hooks), "mountOptions",
                      strv_json(mount_options), "linux", lx, "annotations",

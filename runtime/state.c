@@ -124,7 +124,7 @@ int sp_state_write(int dirfd, const struct sp_state *s, const char *status, sp_e
         json_object_set(priv, "cgroup", s->cgroup);
     json_object_set_new(j, "septa", priv);
     _cleanup_free_ char *text = sp_json_dumps(j, false);
-    return sp_atomic_write(dirfd, "state.json", text, strlen(text), 0600, err);
+    return sp_atomic_replace(dirfd, "state.json", text, strlen(text), 0600, err);
 }
 
 int sp_state_read(int dirfd, const char *id, struct sp_state **out, sp_error **err)

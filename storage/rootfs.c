@@ -42,11 +42,12 @@ static int is_mountpoint(const char *path)
     return stat(path, &a) == 0 && stat(parent, &b) == 0 && a.st_dev != b.st_dev;
 }
 
-int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool read_only,
+int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, unsigned flags,
                      const char *owner, char **rootfs, sp_error **err)
 {
     if (!sp_storage_id_valid(id))
         return sp_err(err, EINVAL, "invalid container id '%s'", id);
+    bool read_only = flags & SP_ROOTFS_READ_ONLY;
     if (json_array_size(diff_ids) == 0)
         return sp_err(err, EINVAL, "rootfs %s: an image without layers", id);
     size_t i;
@@ -68,10 +69,15 @@ int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool 
         return sp_err(err, errno, "opening %s/%s", s->dir, rel);
     _cleanup_free_ char *dir = sp_path_join(s->dir, rel);
     _cleanup_free_ char *merged = sp_path_join(dir, "merged");
-    _cleanup_json_ json_t *rec =
-        json_pack("{s:s, s:O, s:b, s:s, s:s}", "id", id, "layers", diff_ids, "read_only", read_only,
-                  "owner", owner, "rootfs", merged);
-    if (sp_json_write_file(cfd, "rootfs.json", rec, true, err) < 0)
+    _cleanup_json_ json_t *rec = json_pack(
+        "{s:s, s:O, s:b, s:s, s:s, s:b}", "id", id, "layers", diff_ids, "read_only", read_only,
+        "owner", owner, "rootfs", merged, "volatile", (flags & SP_ROOTFS_VOLATILE) != 0);
+    /* A volatile root does not outlive its container, nor a power loss
+     * (gc removes a root whose record a crash cut short): no fsyncs. */
+    _cleanup_free_ char *text = sp_json_dumps(rec, true);
+    if ((flags & SP_ROOTFS_VOLATILE
+             ? sp_atomic_replace(cfd, "rootfs.json", text, strlen(text), 0600, err)
+             : sp_json_write_file(cfd, "rootfs.json", rec, true, err)) < 0)
         goto fail;
     static const char *const sub[] = {"upper", "work", "merged"};
     for (size_t k = 0; k < SP_ARRAY_SIZE(sub); k++) {
@@ -90,7 +96,8 @@ int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool 
         for (size_t k = n; k-- > 0;)
             off += (size_t)snprintf(opts + off, cap - off, "%s%s/root", k + 1 == n ? "" : ":",
                                     json_string_value(json_array_get(diff_ids, k)) + 7);
-        snprintf(opts + off, cap - off, ",upperdir=%s/upper,workdir=%s/work", dir, dir);
+        snprintf(opts + off, cap - off, ",upperdir=%s/upper,workdir=%s/work%s", dir, dir,
+                 flags & SP_ROOTFS_VOLATILE ? ",volatile" : "");
         if (strlen(opts) >= 4000) {
             sp_err(err, E2BIG, "rootfs %s: %zu layers are more than one overlay mount takes", id,
                    n);

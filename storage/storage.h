@@ -14,6 +14,8 @@
  *   <data_root>/storage/layers/HEX/root   a layer unpacked, HEX = its diff_id
  *   <data_root>/storage/layers/HEX.lock   serialises unpacking one layer
  *   <data_root>/storage/tmp/              partial blobs and layers (gc removes)
+ *   <data_root>/storage/partial/HEX       a download of blob sha256:HEX cut short,
+ *                                         resumed by the next pull (gc removes)
  */
 #ifndef SEPTA_STORAGE_H
 #define SEPTA_STORAGE_H
@@ -66,6 +68,20 @@ uint64_t sp_blob_writer_size(const struct sp_blob_writer *w);
 int sp_blob_writer_commit(struct sp_blob_writer *w, const char *expected, uint64_t expected_size,
                           char digest_out[SP_DIGEST_MAX], sp_error **err);
 void sp_blob_writer_abort(struct sp_blob_writer *w);
+/*
+ * A resumable writer for the download of `digest`: partial/HEX, locked by
+ * this process, re-hashed from its start so the digest at commit covers the
+ * whole blob (a file longer than max_size, UINT64_MAX: any, starts over).
+ * When another process holds that file, a plain tmp/ writer is returned.
+ * sp_blob_writer_size() then tells how much an earlier pull left.
+ */
+int sp_blob_writer_open_resumable(struct sp_store *s, const char *digest, uint64_t max_size,
+                                  struct sp_blob_writer **out, sp_error **err);
+/*
+ * Give up on a download for now: a resumable writer's file stays for the
+ * next pull (a plain writer is aborted).  Frees the writer.
+ */
+void sp_blob_writer_suspend(struct sp_blob_writer *w);
 bool sp_blob_exists(struct sp_store *s, const char *digest);
 /* Open a blob read-only; ENOENT when absent. */
 int sp_blob_open(struct sp_store *s, const char *digest, sp_error **err);
@@ -130,7 +146,13 @@ char *sp_layer_path(struct sp_store *s, const char *diff_id);
  * what a crash left.  `diff_ids` is a JSON array, lowest layer first.
  * *rootfs receives the mount point (free it).
  */
-int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, bool read_only,
+#define SP_ROOTFS_READ_ONLY 1u /* the overlay mounted read-only */
+/* overlayfs "volatile": no sync of the upper dir, neither on the container's
+ * fsync nor at unmount, for a root that is thrown away with its container
+ * (run --rm, as podman does); such an upper cannot be mounted again after a
+ * crash, which gc's removal of the orphan makes moot. */
+#define SP_ROOTFS_VOLATILE 2u
+int sp_rootfs_create(struct sp_store *s, const char *id, json_t *diff_ids, unsigned flags,
                      const char *owner, char **rootfs, sp_error **err);
 /* Unmount (if mounted); the upper dir is kept.  Idempotent. */
 int sp_rootfs_unmount(struct sp_store *s, const char *id, sp_error **err);
@@ -185,6 +207,12 @@ int sp_disk_ext4_from_dir(const char *dir, const char *out, uint64_t size, const
  */
 int sp_storage_prune(struct sp_store *s, json_t *keep_blobs, json_t *keep_layers, uint64_t *nblobs,
                      uint64_t *nlayers, uint64_t *bytes, sp_error **err);
+
+/*
+ * Remove every partial download in partial/ (none is in use: a pull holds
+ * the store lock shared and the caller holds it exclusively).
+ */
+int sp_storage_prune_partials(struct sp_store *s, uint64_t *count, uint64_t *bytes, sp_error **err);
 
 /* Disk usage of a directory tree below dirfd/name (not crossing mounts). */
 uint64_t sp_du_at(int dirfd, const char *name);

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@ static void hex_of(const unsigned char *md, char out[65])
 int sp_storage_open(const char *data_root, struct sp_store **out, sp_error **err)
 {
     _cleanup_free_ char *dir = sp_path_join(data_root, "storage");
-    static const char *const subdirs[] = {"blobs/sha256", "layers", "tmp"};
+    static const char *const subdirs[] = {"blobs/sha256", "layers", "tmp", "partial"};
     for (size_t i = 0; i < SP_ARRAY_SIZE(subdirs); i++) {
         _cleanup_free_ char *p = sp_path_join(dir, subdirs[i]);
         if (sp_mkdir_p(p, 0700, err) < 0)
@@ -247,10 +248,11 @@ int sp_blob_put_buf(struct sp_store *s, const void *buf, size_t len, char digest
 
 struct sp_blob_writer {
     struct sp_store *s;
-    char *tmp;
+    char *tmp; /* relative to the store: tmp/dl-... or partial/HEX */
     int fd;
     EVP_MD_CTX *md;
     uint64_t total;
+    bool resumable; /* partial/HEX: kept by suspend */
 };
 
 int sp_blob_writer_open(struct sp_store *s, struct sp_blob_writer **out, sp_error **err)
@@ -284,6 +286,88 @@ int sp_blob_writer_write(struct sp_blob_writer *w, const void *buf, size_t n, sp
 uint64_t sp_blob_writer_size(const struct sp_blob_writer *w)
 {
     return w->total;
+}
+
+/* Hash what an earlier pull left in w->fd, ending at its end. */
+static int writer_rehash(struct sp_blob_writer *w, uint64_t max_size, sp_error **err)
+{
+    struct stat st;
+    if (fstat(w->fd, &st) < 0)
+        return sp_err(err, errno, "%s/%s", w->s->dir, w->tmp);
+    if ((uint64_t)st.st_size > max_size) {
+        /* Longer than the blob can be: not a prefix of it. */
+        if (ftruncate(w->fd, 0) < 0)
+            return sp_err(err, errno, "truncating %s/%s", w->s->dir, w->tmp);
+        st.st_size = 0;
+    }
+    char *chunk = sp_xmalloc(1 << 20);
+    uint64_t off = 0;
+    int rc = 0;
+    while (off < (uint64_t)st.st_size) {
+        ssize_t n = pread(w->fd, chunk, 1 << 20, (off_t)off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = sp_err(err, n < 0 ? errno : EIO, "reading %s/%s", w->s->dir, w->tmp);
+            break;
+        }
+        EVP_DigestUpdate(w->md, chunk, (size_t)n);
+        off += (uint64_t)n;
+    }
+    free(chunk);
+    w->total = off;
+    if (rc == 0 && lseek(w->fd, (off_t)off, SEEK_SET) < 0)
+        rc = sp_err(err, errno, "%s/%s", w->s->dir, w->tmp);
+    return rc;
+}
+
+int sp_blob_writer_open_resumable(struct sp_store *s, const char *digest, uint64_t max_size,
+                                  struct sp_blob_writer **out, sp_error **err)
+{
+    if (!digest_ok(digest))
+        return sp_err(err, EINVAL, "'%s' is not a sha256 digest", digest);
+    _cleanup_free_ char *rel = sp_xasprintf("partial/%s", digest + 7);
+    _cleanup_close_ int fd = openat(s->dirfd, rel, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sp_err(err, errno, "opening %s/%s", s->dir, rel);
+    /* Another pull of the same blob has it: download privately instead. */
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+        return sp_blob_writer_open(s, out, err);
+    /* The file may have been committed (renamed into blobs/) or discarded
+     * between our open and our lock: only the file still at the name is ours
+     * to append to. */
+    struct stat a, b;
+    if (fstat(fd, &a) < 0 || fstatat(s->dirfd, rel, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+        a.st_dev != b.st_dev || a.st_ino != b.st_ino || !S_ISREG(a.st_mode))
+        return sp_blob_writer_open(s, out, err);
+    struct sp_blob_writer *w = sp_xcalloc(1, sizeof(*w));
+    w->s = s;
+    w->tmp = sp_steal_ptr(&rel);
+    w->fd = sp_steal_fd(&fd);
+    w->resumable = true;
+    w->md = EVP_MD_CTX_new();
+    if (!w->md || !EVP_DigestInit_ex(w->md, EVP_sha256(), NULL))
+        abort();
+    if (writer_rehash(w, max_size, err) < 0) {
+        sp_blob_writer_abort(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void sp_blob_writer_suspend(struct sp_blob_writer *w)
+{
+    if (!w)
+        return;
+    if (!w->resumable) {
+        sp_blob_writer_abort(w);
+        return;
+    }
+    close(w->fd); /* written with write(2): a later pull reads it back */
+    EVP_MD_CTX_free(w->md);
+    free(w->tmp);
+    free(w);
 }
 
 void sp_blob_writer_abort(struct sp_blob_writer *w)
@@ -507,4 +591,26 @@ uint64_t sp_du_at(int dirfd, const char *name)
     if (fd < 0)
         return total;
     return total + du_fd(fd, st.st_dev, 0);
+}
+
+int sp_storage_prune_partials(struct sp_store *s, uint64_t *count, uint64_t *bytes, sp_error **err)
+{
+    *count = *bytes = 0;
+    _cleanup_close_ int dfd =
+        openat(s->dirfd, "partial", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return sp_err(err, errno, "opening %s/partial", s->dir);
+    _cleanup_dir_ DIR *d = fdopendir(dup(dfd));
+    if (!d)
+        return sp_err(err, errno, "listing %s/partial", s->dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        *bytes += sp_du_at(dfd, de->d_name);
+        if (sp_rm_rf_at(dfd, de->d_name, err) < 0)
+            return sp_err_wrap(err, "removing %s/partial/%s", s->dir, de->d_name);
+        (*count)++;
+    }
+    return 0;
 }

@@ -33,7 +33,7 @@ san=()
 nm "$build/common/libsepta-common.a" | grep -q __asan && san=(-fsanitize=address,undefined)
 cc -std=gnu17 -D_GNU_SOURCE -O2 "${san[@]}" -I"$repo/common" -I"$repo/runtime" -I"$build" \
     "$repo/tests/integration/cgroup-driver.c" "$build/runtime/libsepta-runtime.a" \
-    "$build/common/libsepta-common.a" $(pkg-config --libs libcgroup jansson libcrypto) -o "$tmp/cgdrv"
+    "$build/common/libsepta-common.a" $(pkg-config --libs libcap libseccomp jansson libcrypto) -o "$tmp/cgdrv"
 cc -static -O1 "$repo/tests/integration/cgroup-workload.c" -o "$tmp/cgwork"
 
 mk() { # name resources-json

@@ -10,8 +10,9 @@
 #    does not do.  Throughput ratio = tar time / septa time (target >= 0.8).
 # 2. a second load of the same image: no layer work (layers_unpacked 0).
 # 3. `septa run --rm busybox true` end to end, against `podman run --rm` of the
-#    same image (saved by septa, loaded by podman) when podman is installed
-#    (target: septa <= 0.25x podman's wall time).
+#    same image (saved by septa, loaded by podman; runc) when podman is
+#    installed (target: septa <= 0.25x podman's wall time).  RUN_ONLY=1 skips
+#    1 and 2.
 #
 # Medians of RUNS runs, with the page cache warm for both (the layers are read
 # once before measuring).  Everything lives in a throwaway directory that is
@@ -34,6 +35,7 @@ trap cleanup EXIT
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+if [ -z "${RUN_ONLY:-}" ]; then
 # --- make the layers ----------------------------------------------------------
 per=$((MIB / LAYERS))
 for l in $(seq 1 "$LAYERS"); do
@@ -109,50 +111,105 @@ echo "| septa load (copy + sha256 + unpack + diff_id) | $sm | $(( (raw >> 20) * 
 echo "| septa load, second time (no layer work) | $s2 | - |"
 echo
 awk -v t="$tm" -v s="$sm" 'BEGIN { printf "throughput ratio septa/tar = %.2f (target >= 0.80)\n\n", t / s }'
+else
+    echo "## images benchmark (run only), $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, median of $RUNS runs"
+    echo
+fi
 
 # --- septa run --rm vs podman run --rm ------------------------------------------------
+# podman runs isolated the way tests/integration/oci-engines.bats runs it: its
+# own --root/--runroot/--tmpdir and CONTAINERS_CONF in the throwaway directory
+# (default_ulimits = [] because raising an rlimit above the hard limit fails
+# here even as root; cgroupfs; a file events log), runc, overlay storage and
+# --network none, so no CNI bridge, nftables/iptables table or mount is left.
+# septa is measured with --network none (the like-for-like pair the ratio is
+# about) and with its default switch (a veth on a bridge, made and removed).
+# The pair is interleaved (septa, podman, septa, podman, ...) so that load from
+# elsewhere on a shared machine falls on both alike; the ratio reported is the
+# median of the per-pair ratios.
 if "$SEPTA" run --help >/dev/null 2>&1; then
     export SEPTA_DATA_ROOT=$W/rundata SEPTA_ROOT=$W/runroot
-    "$SEPTA" run --rm busybox true   # loads the built-in image once
-    run_t=()
-    for r in $(seq 1 "$RUNS"); do
-        t0=$(now_ns); "$SEPTA" run --rm busybox true; t1=$(now_ns)
-        run_t+=($(( (t1 - t0) / 1000000 )))
-    done
-    rm_=$(printf '%s\n' "${run_t[@]}" | median)
+    "$SEPTA" run --rm --network none busybox true   # loads the built-in image once
+    time_runs() { # command...
+        local t=() t0 t1 r
+        for r in $(seq 1 "$RUNS"); do
+            t0=$(now_ns); "$@" >/dev/null; t1=$(now_ns)
+            t+=($(( (t1 - t0) / 1000000 )))
+        done
+        printf '%s\n' "${t[@]}" | median
+    }
+    one_run() { # command... -> ms
+        local t0 t1
+        t0=$(now_ns); "$@" >/dev/null; t1=$(now_ns)
+        echo $(( (t1 - t0) / 1000000 ))
+    }
+    sd=$(time_runs "$SEPTA" run --rm busybox true)
     echo "| what | ms |"
     echo "|---|---|"
-    echo "| septa run --rm busybox true | $rm_ |"
-    if command -v podman >/dev/null; then
-        # podman keeps its store in the throwaway directory too; its default
-        # NOFILE/NPROC limits are above this host's hard limits, so pass ours.
-        UL=(--ulimit "nofile=$(ulimit -Hn):$(ulimit -Hn)" --ulimit "nproc=$(ulimit -Hu):$(ulimit -Hu)")
-        P=(podman --root "$W/podroot" --runroot "$W/podrun" --storage-driver overlay)
+    echo "| septa run --rm busybox true (default switch: veth + bridge) | $sd |"
+    if command -v podman >/dev/null && command -v runc >/dev/null; then
+        run_dirs_before=
+        for d in /run/containers /run/libpod /run/runc /run/crun /var/lib/containers; do
+            [ -e "$d" ] && run_dirs_before="$run_dirs_before $d"
+        done
+        [ -d /sys/fs/cgroup/memory/libpod_parent ] && libpod_parent_was_there=1 || libpod_parent_was_there=
+        printf '[containers]\ndefault_ulimits = []\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' \
+            > "$W/containers.conf"
+        export CONTAINERS_CONF=$W/containers.conf
+        P=(podman --root "$W/podroot" --runroot "$W/podrun" --tmpdir "$W/podtmp" --storage-driver overlay
+           --runtime "$(command -v runc)" --cgroup-manager cgroupfs)
+        podman_cleanup() {
+            "${P[@]}" rm -af >/dev/null 2>&1 || true
+            "${P[@]}" system reset --force >/dev/null 2>&1 || true
+            { findmnt -rn -o TARGET | grep -F "$W" | sort -r | xargs -r umount -l; } || true
+            # runc's default root and podman's: only what this run created, only if empty
+            for d in /run/containers /run/libpod /run/runc /run/crun /var/lib/containers; do
+                case " $run_dirs_before " in *" $d "*) ;; *) [ -e "$d" ] && find "$d" -depth -type d -empty -delete 2>/dev/null ;; esac
+            done
+            if [ -z "$libpod_parent_was_there" ]; then
+                for i in $(seq 50); do
+                    for d in /sys/fs/cgroup/*/libpod_parent; do
+                        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+                    done
+                    ls -d /sys/fs/cgroup/*/libpod_parent >/dev/null 2>&1 || break
+                    sleep 0.1
+                done
+            fi
+            true
+        }
         "$SEPTA" save -o "$W/bb.tar" busybox
         "${P[@]}" load -q -i "$W/bb.tar" >/dev/null
-        if "${P[@]}" run --rm "${UL[@]}" --network none septa.local/busybox:builtin true; then
-            pod_t=()
+        img=septa.local/busybox:builtin
+        if "${P[@]}" run --rm --network none "$img" true 2> "$W/podman.err"; then
+            s_t=(); p_t=(); ratios=()
             for r in $(seq 1 "$RUNS"); do
-                t0=$(now_ns)
-                "${P[@]}" run --rm "${UL[@]}" --network none septa.local/busybox:builtin true
-                t1=$(now_ns)
-                pod_t+=($(( (t1 - t0) / 1000000 )))
+                a=$(one_run "$SEPTA" run --rm --network none busybox true)
+                b=$(one_run "${P[@]}" run --rm --network none "$img" true)
+                s_t+=("$a"); p_t+=("$b")
+                ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
             done
-            pm=$(printf '%s\n' "${pod_t[@]}" | median)
-            echo "| podman run --rm --network none (same image, runc) | $pm |"
+            sn=$(printf '%s\n' "${s_t[@]}" | median)
+            pm=$(printf '%s\n' "${p_t[@]}" | median)
+            rm_=$(printf '%s\n' "${ratios[@]}" | median)
+            echo "| septa run --rm --network none busybox true | $sn |"
+            echo "| podman $(podman --version | cut -d' ' -f3) run --rm --network none (same image, $(runc --version | head -1)) | $pm |"
             echo
-            awk -v s="$rm_" -v p="$pm" 'BEGIN { printf "septa/podman wall time = %.2f (target <= 0.25)\n\n", s / p }'
+            echo "septa/podman wall time = $rm_ (median of $RUNS interleaved pairs; target <= 0.25), --network none on both"
+            echo
         else
+            sn=$(time_runs "$SEPTA" run --rm --network none busybox true)
+            echo "| septa run --rm --network none busybox true | $sn |"
             echo
-            echo "podman run failed here; no comparison recorded."
+            echo "podman run failed here; no comparison recorded: $(tail -n1 "$W/podman.err")"
             echo
         fi
-        "${P[@]}" rm -af >/dev/null 2>&1 || true
-        "${P[@]}" rmi -af >/dev/null 2>&1 || true
-        umount "$W/podroot/overlay" 2>/dev/null || true
+        podman_cleanup
+        unset CONTAINERS_CONF
     else
+        sn=$(time_runs "$SEPTA" run --rm --network none busybox true)
+        echo "| septa run --rm --network none busybox true | $sn |"
         echo
-        echo "podman is not installed here: no comparison recorded."
+        echo "podman or runc is not installed here: no comparison recorded."
         echo
     fi
 fi

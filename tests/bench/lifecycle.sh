@@ -32,8 +32,10 @@ tmp=$(mktemp -d)
 runroot=/run/septa-bench-$$
 mkdir -p "$runroot"
 ids=()
-# Engines call it as septa-runtime: same binary, runc's command line.
-ln -s "$septa" "$tmp/septa-runtime"
+# Engines call the lean septa-runtime built beside septa (runc's command line).
+rtbin=$(dirname "$septa")/septa-runtime
+[ -x "$rtbin" ] || { echo "lifecycle.sh: $rtbin missing (built by ninja with septa)" >&2; exit 1; }
+ln -s "$rtbin" "$tmp/septa-runtime"
 
 cleanup() {
     local id
@@ -111,7 +113,7 @@ mv "$tmp/config.saved" "$tmp/bundle/config.json"
     echo
     echo "## $(date -u +%Y-%m-%dT%H:%MZ) — $(uname -r), $(nproc) CPUs, N=$n${SEPTA_VM:+, in the test VM (cgroup v2)}"
     echo
-    echo "septa: \`$septa\`; peers: $(for p in $peers; do printf '%s ' "$($p --version | head -1)"; done)"
+    echo "septa: \`$rtbin\` ($(readelf -l "$rtbin" | grep -q interpreter && echo dynamic || echo static), $(stat -c %s "$rtbin") bytes); peers: $(for p in $peers; do printf '%s ' "$($p --version | head -1)"; done)"
     echo
     echo "| runtime | median create+start+wait+delete (ms) | ratio to septa | runs \`true\` with memory.limit 1 MiB |"
     echo "|---|---|---|---|"

@@ -1,29 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: net/'s parsers of values people type (addresses, CIDR
- * subnets, -p publications, switch names) and address picking.  Build (from
- * the repo root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Inet \
- *     -Ibuild tests/fuzz/fuzz_netaddr.c net/addr.c common/*.c \
- *     -lcrypto -ljansson -o fuzz_netaddr
- *   ./fuzz_netaddr -max_total_time=60
+ * subnets, -p publications, switch names) and address picking.  Built and
+ * run by tests/fuzz/run (README.md).
  * Whatever the input: no crash, a refusal always carries a message, and what
  * parses formats back to something that parses to the same value.
  */
+#include "fuzz.h"
 #include "net.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_err(int r, sp_error **err)
-{
-    if (r < 0 && (!*err || !(*err)->msg || !*(*err)->msg))
-        abort();
-    if (r == 0 && *err)
-        abort();
-    sp_error_free(err);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,11 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct sp_ipaddr ip;
     int r = sp_ip_parse(s, &ip, &err);
-    check_err(r, &err);
+    fuzz_check(r, &err);
 
     struct sp_cidr c;
     r = sp_cidr_parse(s, &c, &err);
-    check_err(r, &err);
+    fuzz_check(r, &err);
     if (r == 0) {
         char buf[INET6_ADDRSTRLEN], again[INET6_ADDRSTRLEN + 8];
         sp_ip_format(&c.addr, buf);
@@ -51,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (sp_cidr_nth(&c, 1, &gw)) {
             const char *used[] = {"10.0.0.2", "fd00::2", NULL};
             r = sp_ipam_pick(&c, &gw, used, &pick, &err);
-            check_err(r, &err);
+            fuzz_check(r, &err);
             if (r == 0 && (!sp_cidr_contains(&c, &pick) || !sp_cidr_is_host(&c, &pick)))
                 abort();
         }
@@ -59,12 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct sp_publish p;
     r = sp_publish_parse(s, &p, &err);
-    check_err(r, &err);
+    fuzz_check(r, &err);
     if (r == 0 && (p.host_port == 0 || p.ctr_port == 0 || !sp_publish_conflict(&p, &p)))
         abort();
 
     r = sp_net_check_name("switch", s, &err);
-    check_err(r, &err);
+    fuzz_check(r, &err);
     if (r == 0 && strlen(s) > 15)
         abort();
     free(s);

@@ -1,34 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libFuzzer target: runtime/'s security parsers of config.json (process
  * capabilities, rlimits, noNewPrivileges, oomScoreAdj; linux.seccomp,
- * linux.personality; hooks) and the seccomp compiler.  Build (from the repo
- * root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Icommon -Iruntime \
- *     -Ibuild tests/fuzz/fuzz_security.c runtime/caps.c runtime/rlimits.c \
- *     runtime/seccomp.c runtime/hooks.c runtime/personality.c runtime/security.c \
- *     common/{error,log,json,fileio,path,parse,hash}.c -lcap -lseccomp -lcrypto -ljansson \
- *     -o fuzz_security
- *   ./fuzz_security -max_total_time=60
+ * linux.personality; hooks) and the seccomp compiler.  Built and run by
+ * tests/fuzz/run (README.md).
  * Whatever the input: no crash, no leak, a refusal always carries a located
  * message, and a profile that parses also compiles or is refused cleanly.
  * Nothing is applied: the fuzzer never changes its own process.
  */
-#include "common.h"
+#include "fuzz.h"
 #include "security.h"
-
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check(int r, sp_error **err)
-{
-    if (r < 0 && (!*err || !(*err)->msg || !*(*err)->msg))
-        abort();
-    if (r == 0 && *err)
-        abort();
-    sp_error_free(err);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,15 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *proc = json_object_get(doc->root, "process");
     if (json_is_object(proc)) {
         struct sp_proc_security *ps = NULL;
-        check(sp_proc_security_parse(doc, proc, "process", &ps, &err), &err);
+        fuzz_check(sp_proc_security_parse(doc, proc, "process", &ps, &err), &err);
         sp_proc_security_free(ps);
     }
     struct sp_security *sec = NULL;
     int r = sp_security_parse(doc, doc->root, json_object_get(doc->root, "linux"), &sec, &err);
-    check(r, &err);
+    fuzz_check(r, &err);
     if (r == 0) {
         /* No cache: the fuzzer must not write files. */
-        check(sp_security_prepare(sec, "fuzz", "/nonexistent", NULL, &err), &err);
+        fuzz_check(sp_security_prepare(sec, "fuzz", "/nonexistent", NULL, &err), &err);
         char *st = sp_security_state_json(sec, "creating", 1);
         if (!st)
             abort();

@@ -23,7 +23,7 @@ cg_build_tools() {
         -I"$CG_REPO/common" -I"$CG_REPO/runtime" -I"$build" \
         "$CG_REPO/tests/integration/cgroup-driver.c" \
         "$build/runtime/libsepta-runtime.a" "$build/common/libsepta-common.a" \
-        $(pkg-config --libs libcgroup jansson libcrypto) -o "$out/cgdrv" || return 1
+        $(pkg-config --libs libcap libseccomp jansson libcrypto) -o "$out/cgdrv" || return 1
     cc -static -O1 "$CG_REPO/tests/integration/cgroup-workload.c" -o "$out/cgwork" || return 1
 }
 

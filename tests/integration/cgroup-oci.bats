@@ -2,90 +2,20 @@
 # Resource control through real containers (`septa oci`): limits from
 # config.json with measured effects, OOM reporting in `events`, pause/resume,
 # update, events --stats, refusals naming the field, nothing left behind.
-load oci-helpers
+load cgroup-oci-common
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-    oci_setup_file
-    cc -static -O1 "$REPO/tests/integration/cgroup-workload.c" -o "$BATS_FILE_TMPDIR/cgwork"
-}
-
-setup() {
-    oci_setup
-    cp "$BATS_FILE_TMPDIR/cgwork" "$BATS_TEST_TMPDIR/out/cgwork"
-    OUT=$BATS_TEST_TMPDIR/out
-}
-
-teardown() {
-    [ -n "${EVPID:-}" ] && kill "$EVPID" 2>/dev/null
-    # A test that failed while paused must not leave a frozen container.
-    "$SEPTA" oci resume "$CID" >/dev/null 2>&1
-    oci_teardown
-}
-
-wait_file() { local i; for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
-
-# The container's cgroup directory for a v1 controller (or the v2 one).
-ctr_cg() {
-    if [ -d "/sys/fs/cgroup/$1/septa/$CID" ]; then echo "/sys/fs/cgroup/$1/septa/$CID"
-    else echo "/sys/fs/cgroup/septa/$CID"; fi
-}
+setup_file() { cgoci_setup_file; }
+setup() { cgoci_setup; }
+teardown() { cgoci_teardown; }
 
 @test "oci: 96 MiB under a 32 MiB limit is OOM-killed, shown by events; 8 MiB is not" {
     cfg '.linux.resources.memory = {"limit": 33554432}'
-    cfg_sh 'echo ready > /out/ready; while [ ! -e /out/go ]; do sleep 0.1; done
-            /out/cgwork hog 8; echo "small=$?" > /out/small
-            /out/cgwork hog 96; echo "big=$?" > /out/big; sleep 100'
-    oci_detached run --detach --bundle "$BUNDLE" "$CID"
-    wait_file "$OUT/ready"
-    "$SEPTA" oci events --interval 1s "$CID" >"$BATS_TEST_TMPDIR/events" 2>&1 &
-    EVPID=$!
-    sleep 0.5
-    touch "$OUT/go"
-    wait_file "$OUT/big"
-    [ "$(cat "$OUT/small")" = small=0 ]
-    [ "$(cat "$OUT/big")" = big=137 ]
-    run septa oci events --stats "$CID"
-    [ "$status" -eq 0 ]
-    [ "$(echo "$output" | jq -r .type)" = stats ]
-    [ "$(echo "$output" | jq .data.memory.oom_kill)" -eq 1 ]
-    [ "$(echo "$output" | jq .data.memory.usage.limit)" -eq 33554432 ]
-    sleep 1.5
-    grep -q '{"type":"oom","id":"'"$CID"'"}' "$BATS_TEST_TMPDIR/events"
-    [ "$(grep -c '"type":"oom"' "$BATS_TEST_TMPDIR/events")" -eq 1 ]
-    grep -q '"type":"stats"' "$BATS_TEST_TMPDIR/events"
-    # The container itself (its init) survived: only the hog was killed.
-    [ "$(oci_status "$CID")" = running ]
-    septa oci delete --force "$CID"
-    # The event stream ends with the container.
-    for i in $(seq 50); do kill -0 "$EVPID" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$EVPID" 2>/dev/null
-    assert_no_trace
+    cgoci_oom_events
 }
 
 @test "oci: pause stops a counting loop, state says paused, resume continues it" {
-    # rename: a reader never sees a half-written (or, paused mid-write, empty) file
-    cfg_sh 'i=0; while :; do i=$((i+1)); echo $i > /out/count.tmp; mv /out/count.tmp /out/count; sleep 0.01; done'
-    oci_detached run --detach --bundle "$BUNDLE" "$CID"
-    wait_file "$OUT/count"
-    septa oci pause "$CID"
-    [ "$(oci_status "$CID")" = paused ]
-    sleep 0.2
-    a=$(cat "$OUT/count")
-    sleep 1
-    [ "$(cat "$OUT/count")" = "$a" ]
-    run septa oci pause "$CID"
-    assert_one_line_error "is paused, not running"
-    septa oci resume "$CID"
-    [ "$(oci_status "$CID")" = running ]
-    sleep 1
-    [ "$(cat "$OUT/count")" -gt "$a" ]
-    run septa oci resume "$CID"
-    assert_one_line_error "not paused"
-    # A paused container can be deleted with --force: nothing is left.
-    septa oci pause "$CID"
-    septa oci delete --force "$CID"
-    assert_no_trace
+    cgoci_pause_resume
 }
 
 @test "oci: update changes a running container's limits (measured), bad values refused" {
@@ -126,22 +56,13 @@ ctr_cg() {
 }
 
 @test "oci: a config with bad resources is refused at create, field named, nothing left" {
-    cfg '.linux.resources.cpu = {"quota": -5}'
-    run septa oci create --bundle "$BUNDLE" "$CID"
-    assert_one_line_error "linux.resources.cpu.quota"
-    assert_no_trace
-    cfg '.linux.resources.cpu = {"period": 0}'
-    run septa oci create --bundle "$BUNDLE" "$CID"
-    assert_one_line_error "linux.resources.cpu.period"
-    cfg '.linux.resources.cpu = {"cpus": "4000"}'
-    run septa oci create --bundle "$BUNDLE" "$CID"
-    assert_one_line_error "not present on this host"
-    if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-        cfg '.linux.resources.cpu = {} | .linux.resources.unified = {"memory.high": "1000000"}'
-        run septa oci create --bundle "$BUNDLE" "$CID"
-        assert_one_line_error "cgroup v1 host"
+    refused_at_create '.linux.resources.cpu = {"quota": -5}' "linux.resources.cpu.quota"
+    refused_at_create '.linux.resources.cpu = {"period": 0}' "linux.resources.cpu.period"
+    refused_at_create '.linux.resources.cpu = {"cpus": "4000"}' "not present on this host"
+    if ! cg_is_v2; then
+        refused_at_create '.linux.resources.cpu = {} | .linux.resources.unified = {"memory.high": "1000000"}' \
+            "cgroup v1 host"
     fi
-    assert_no_trace
 }
 
 @test "oci: events --stats has runc's shape; pids and CPU are counted" {
@@ -168,26 +89,7 @@ ctr_cg() {
 }
 
 @test "oci: a container cannot mknod-and-open a device it was not granted" {
-    # CAP_MKNOD so that only the device controller (v1) or BPF program (v2) stands in the way.
-    cfg '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])
-         | .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
-    # kmsg: granted write-only (reading it would also need CAP_SYSLOG, so only
-    # the write side tells the device rule apart).
-    cfg_sh 'mknod /dev/sda-t b 8 0 && echo mknod-ok
-            head -c1 /dev/sda-t 2>&1; echo "sda=$?"
-            mknod /dev/mem-t c 1 1 && head -c1 /dev/mem-t 2>&1; echo "mem=$?"
-            echo x > /dev/null && echo null-ok
-            mknod /dev/kmsg-t c 1 11 && echo "septa cgroup test: device rule" > /dev/kmsg-t && echo kmsg-write-ok
-            mknod /dev/sdb-t b 8 16 && echo x 2>&1 > /dev/sdb-t; echo "sdbw=$?"'
-    run septa oci run --bundle "$BUNDLE" "$CID"
-    echo "$output"
-    [[ $output == *"mknod-ok"* ]]
-    [[ $output == *"Operation not permitted"*"sda=1"* ]]
-    [[ $output == *"mem=1"* ]]
-    [[ $output == *"null-ok"* ]]
-    [[ $output == *"kmsg-write-ok"* ]]
-    [[ $output == *"sdbw=1"* ]]
-    assert_no_trace
+    cgoci_devices
 }
 
 @test "septa stats and septa update: usage of a busy container, limits changed" {
@@ -217,4 +119,39 @@ ctr_cg() {
     echo "$output" | jq -e '.[0].cpu_percent > 3 and .[0].cpu_percent < 23'
     septa oci delete --force "$CID"
     assert_no_trace
+}
+
+@test "oci: update --memory-swap without --memory keeps the limit (v1 memsw = total)" {
+    [ -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "no swap accounting (memsw) on this host"
+    cgoci_update_swap
+}
+
+@test "oci: septa killed during create leaves a record; delete --force removes the cgroup" {
+    cgoci_crash_then_delete
+}
+
+@test "oci v1: memory.oom.group, network and rdma are refused naming the field and why" {
+    cg_is_v2 && skip "cgroup v1 host only"
+    refused_at_create '.linux.resources.unified = {"memory.oom.group": "1"}' \
+        'linux.resources.unified["memory.oom.group"]: cgroup v1 host: v1 has no group OOM kill'
+    # net_cls / net_prio / rdma are not mounted here: said at create, nothing left.
+    [ ! -d /sys/fs/cgroup/net_cls ] || skip "net_cls is mounted on this host"
+    refused_at_create 'del(.linux.resources.unified) | .linux.resources.network = {"classID": 1048577}' \
+        "linux.resources.network.classID: cgroup v1 host without the net_cls controller mounted"
+    refused_at_create '.linux.resources.network = {"priorities": [{"name": "lo", "priority": 3}]}' \
+        "linux.resources.network.priorities: cgroup v1 host without the net_prio controller mounted"
+    refused_at_create '.linux.resources.network = {"priorities": [{"name": "a/b", "priority": 3}]}' \
+        "linux.resources.network.priorities[0].name: 'a/b' is not a network interface name"
+    refused_at_create 'del(.linux.resources.network) | .linux.resources.rdma = {"mlx5_0": {"hcaHandles": 3}}' \
+        "linux.resources.rdma: cgroup v1 host without the rdma controller mounted"
+    refused_at_create '.linux.resources.rdma = {"mlx5_0": {"hcaHandles": -1}}' \
+        'linux.resources.rdma.mlx5_0.hcaHandles'
+}
+
+@test "oci: septa killed right after its cgroup mkdir: the record names it, delete --force removes it" {
+    cgoci_crash_at_mkdir
+}
+
+@test "septa run (foreground) killed at its memory limit: exit 137 and a message saying OOM" {
+    cgoci_people_oom
 }

@@ -4,6 +4,8 @@
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 SEPTA=${SEPTA_BIN:-$REPO/build/cli/septa}
 SEPTA_BUILD=${SEPTA_BUILD:-$(dirname "$(dirname "$SEPTA")")}
+# The lean OCI runtime binary built beside septa (cli/meson.build).
+SEPTA_RUNTIME=${SEPTA_RUNTIME_BIN:-$(dirname "$SEPTA")/septa-runtime}
 
 common_setup() {
     export SEPTA_ROOT=$BATS_TEST_TMPDIR/run

@@ -52,6 +52,26 @@ serve() {
     LAYERS=$(jq -r '.layers[].digest' "$d/layout/blobs/sha256/${IMG_DIGEST#sha256:}")
 }
 
+# serve_again [registry-server.py options]: the same layout from a new server
+# (new port, empty log), as after a registry that came back.
+serve_again() {
+    local d=$BATS_TEST_TMPDIR/srv i
+    kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null || true
+    rm -f "$d/port"
+    : > "$SRV_LOG"
+    python3 "$BATS_TEST_DIRNAME/registry-server.py" --layout "$d/layout" --port-file "$d/port" \
+        --log "$SRV_LOG" "$@" 2> "$d/stderr" &
+    SRV_PID=$!
+    for i in $(seq 1 50); do [ -s "$d/port" ] && break; sleep 0.1; done
+    SRV=127.0.0.1:$(cat "$d/port")
+}
+
+# Size of the partial download of a blob an interrupted pull kept (0: none).
+partial_size() { # digest
+    local f=$SEPTA_DATA_ROOT/storage/partial/${1#sha256:}
+    if [ -f "$f" ]; then stat -c %s "$f"; else echo 0; fi
+}
+
 # Blob GETs in the server's log: "RANGE STATUS" per request for one digest.
 blob_requests() { # digest
     jq -r --arg d "$1" 'select(.path | endswith("/blobs/" + $d)) | "\(.range) \(.status)"' "$SRV_LOG"
@@ -126,6 +146,8 @@ seed() { # OCI-LAYOUT-DIR:REF  REPO:TAG  [skopeo options]
     run septa pull --tls-verify=false "$REG/test/busybox:1"
     assert_one_line_error "blob sha256:$layer: content has digest"
     [ ! -e "$SEPTA_DATA_ROOT/storage/blobs/sha256/$layer" ]
+    # a whole download that does not verify is not kept for resuming either
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
     assert_store_clean_of_layers
     [ "$(septa images --format json | jq length)" -eq 0 ]
 }
@@ -264,4 +286,146 @@ seed() { # OCI-LAYOUT-DIR:REF  REPO:TAG  [skopeo options]
     run septa pull --tls-verify=false "$SRV/test/multi:1"
     [ "$status" -eq 0 ]
     [ "$output" = "$SRV/test/multi:1 $IMG_DIGEST" ]
+}
+
+@test "test server: pull -q draws no progress on a terminal, only the result line" {
+    serve --slow 0.3
+    script -qec "$SEPTA pull -q --tls-verify=false $SRV/test/multi:1" /dev/null > "$BATS_TEST_TMPDIR/tty.out"
+    # as podman pull -q: what stdout says is kept, stderr's progress is not
+    [ "$(tr -d '\r' < "$BATS_TEST_TMPDIR/tty.out")" = "$SRV/test/multi:1 $IMG_DIGEST" ] ||
+        { cat -v "$BATS_TEST_TMPDIR/tty.out"; false; }
+    ! grep -q $'\e\[' "$BATS_TEST_TMPDIR/tty.out"
+    # the same pull without -q on a terminal does draw (so the check above can fail)
+    rm -rf "$SEPTA_DATA_ROOT"
+    script -qec "$SEPTA pull --tls-verify=false $SRV/test/multi:1" /dev/null > "$BATS_TEST_TMPDIR/tty2.out"
+    grep -q "Copying blob" "$BATS_TEST_TMPDIR/tty2.out"
+    run septa pull --quiet --tls-verify=false "$SRV/test/multi:1"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$SRV/test/multi:1 $IMG_DIGEST" ]
+}
+
+@test "test server: a pull that failed keeps its partial blobs; the next pull resumes them with Range" {
+    serve --drop 99
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    assert_one_line_error "(after 5 attempts)"
+    declare -A held
+    for l in $LAYERS; do
+        held[$l]=$(partial_size "$l")
+        size=$(stat -c %s "$BATS_TEST_TMPDIR/srv/layout/blobs/sha256/${l#sha256:}")
+        # five attempts, each cut at half of what was left: 31/32 of it is here
+        [ "${held[$l]}" -gt $((size / 2)) ] && [ "${held[$l]}" -lt "$size" ]
+        cmp -n "${held[$l]}" "$SEPTA_DATA_ROOT/storage/partial/${l#sha256:}" \
+            "$BATS_TEST_TMPDIR/srv/layout/blobs/sha256/${l#sha256:}"
+    done
+    serve_again
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    for l in $LAYERS; do
+        run blob_requests "$l"
+        # one request, for the rest only
+        [ "$output" = "bytes=${held[$l]}- 206" ] || { echo "$l: $output"; false; }
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+}
+
+@test "test server: septa killed with SIGKILL mid-download; the next pull resumes where it stopped" {
+    serve --slow 5
+    "$SEPTA" pull --tls-verify=false "$SRV/test/multi:1" > "$BATS_TEST_TMPDIR/bg.out" 2>&1 &
+    pid=$!
+    # the server sends half of each blob, then pauses (three at a time, the
+    # config among them): wait for two layers' halves, then kill it
+    for i in $(seq 1 100); do
+        n=0
+        for l in $LAYERS; do [ "$(partial_size "$l")" -gt 0 ] && n=$((n + 1)); done
+        [ "$n" -ge 2 ] && break
+        sleep 0.1
+    done
+    kill -9 "$pid" || { cat "$BATS_TEST_TMPDIR/bg.out"; false; }
+    wait "$pid" || true
+    declare -A held
+    started=0
+    for l in $LAYERS; do
+        held[$l]=$(partial_size "$l")
+        [ "${held[$l]}" -gt 0 ] && started=$((started + 1))
+    done
+    [ "$started" -ge 2 ]
+    serve_again
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    for l in $LAYERS; do
+        run blob_requests "$l"
+        if [ "${held[$l]}" -gt 0 ]; then
+            [ "$output" = "bytes=${held[$l]}- 206" ] || { echo "$l: $output"; false; }
+        else
+            [ "$output" = "null 200" ] || { echo "$l: $output"; false; }
+        fi
+    done
+    root=$(septa image inspect "$SRV/test/multi:1" | jq -r '.[0].LayerDirs[2]')
+    [ "$(stat -c %s "$root/f3")" -eq 303000 ]
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+}
+
+@test "test server: a partial blob whose data does not verify is discarded and fetched whole" {
+    serve --drop 99
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    [ "$status" -eq 125 ]
+    set -- $LAYERS
+    bad=$1 whole=$2 fine=$3
+    held=$(partial_size "$bad")
+    [ "$held" -gt 0 ]
+    printf 'X' | dd of="$SEPTA_DATA_ROOT/storage/partial/${bad#sha256:}" bs=1 seek=10 conv=notrunc 2>/dev/null
+    # a partial that is the whole blob (killed just before storing it) needs no request
+    cp "$BATS_TEST_TMPDIR/srv/layout/blobs/sha256/${whole#sha256:}" "$SEPTA_DATA_ROOT/storage/partial/"
+    fheld=$(partial_size "$fine")
+    serve_again
+    run septa pull --tls-verify=false --format json "$SRV/test/multi:1"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r '.[0].digest' <<<"$output")" = "$IMG_DIGEST" ]
+    run blob_requests "$bad"
+    [ "${lines[0]}" = "bytes=$held- 206" ] && [ "${lines[1]}" = "null 200" ] && [ "${#lines[@]}" -eq 2 ] ||
+        { echo "$output"; false; }
+    [ -z "$(blob_requests "$whole")" ]
+    [ "$(blob_requests "$fine")" = "bytes=$fheld- 206" ]
+    for l in $LAYERS; do
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+}
+
+@test "test server: septa gc removes the partial blobs an interrupted pull left" {
+    serve --drop 99
+    run septa pull --tls-verify=false "$SRV/test/multi:1"
+    [ "$status" -eq 125 ]
+    n=$(ls "$SEPTA_DATA_ROOT/storage/partial" | wc -l)
+    [ "$n" -ge 3 ]
+    bytes=$(du -cb "$SEPTA_DATA_ROOT"/storage/partial/* | tail -n1 | cut -f1)
+    [ "$(septa system df --format json | jq .partial)" -ge "$bytes" ]
+    run septa gc --format json
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(jq -r .partials_removed <<<"$output")" -eq "$n" ]
+    [ "$(jq -r .bytes_freed <<<"$output")" -ge $((bytes - 4096 * n)) ]
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+    [ "$(septa system df --format json | jq .partial)" -le 4096 ]  # the empty directory
+    run septa gc
+    [[ $output == *"0 partial downloads"* ]]
+}
+
+@test "test server: two pulls of one image at once: the second downloads privately, both succeed" {
+    serve --slow 1
+    "$SEPTA" pull --tls-verify=false "$SRV/test/multi:1" > "$BATS_TEST_TMPDIR/p1" 2>&1 &
+    p1=$!
+    "$SEPTA" pull --tls-verify=false "$SRV/test/multi:1" > "$BATS_TEST_TMPDIR/p2" 2>&1 &
+    p2=$!
+    wait "$p1" || { cat "$BATS_TEST_TMPDIR/p1"; false; }
+    wait "$p2" || { cat "$BATS_TEST_TMPDIR/p2"; false; }
+    [ "$(cat "$BATS_TEST_TMPDIR/p1")" = "$SRV/test/multi:1 $IMG_DIGEST" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/p2")" = "$SRV/test/multi:1 $IMG_DIGEST" ]
+    for l in $LAYERS; do
+        [ "$(sha256sum "$SEPTA_DATA_ROOT/storage/blobs/sha256/${l#sha256:}" | cut -d' ' -f1)" = "${l#sha256:}" ]
+    done
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/tmp")" ]
 }

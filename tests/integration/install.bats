@@ -11,7 +11,10 @@ setup() { common_setup; }
     [ "$status" -eq 0 ]
     prefix=$(meson introspect "$REPO/build" --buildoptions | jq -r '.[] | select(.name=="prefix") | .value')
     [ -x "$dest$prefix/bin/septa" ]
-    [ "$(readlink "$dest$prefix/bin/septa-runtime")" = septa ]
+    # septa-runtime is its own lean binary that behaves as `septa oci`.
+    [ -x "$dest$prefix/bin/septa-runtime" ] && [ ! -L "$dest$prefix/bin/septa-runtime" ]
+    run "$dest$prefix/bin/septa-runtime" --version
+    [[ $output == "septa-runtime version "* ]]
     [ -f "$dest$prefix/share/man/man1/septa.1" ]
     [ -f "$dest$prefix/share/man/man1/septa-oci.1" ]
     [ -f "$dest$prefix/share/septa/images/busybox/index.json" ]

@@ -78,7 +78,16 @@ refuse() {
     refuse '.mounts += [{"destination": "/x", "type": "bind", "options": ["rbind"]}]' "source: a bind mount needs a source"
     refuse '.mounts += [{"destination": "/x", "type": "bind", "source": "/no/such/src"}]' "'/no/such/src'"
     refuse '.mounts[0].destination = "/"' "cannot mount over the container's root"
-    refuse '.mounts[1].options += ["idmap"]' "id-mapped mounts"
+    refuse '.mounts[1].options += ["idmap"]' "mounts[1].options: id-mapped mounts are supported for bind mounts only, not tmpfs"
+}
+
+@test "mounts: bad id mappings and recursive attributes" {
+    local bind='{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["rbind"]}'
+    refuse ".mounts += [$bind | .options += [\"idmap\"]]" "mounts[8].options: 'idmap' without uidMappings/gidMappings uses the container's user namespace, and linux.namespaces has none"
+    refuse ".mounts += [$bind | .uidMappings = [{\"containerID\": 0, \"hostID\": 1000, \"size\": 1}]]" "mounts[8].gidMappings: missing: an id-mapped mount needs both"
+    refuse ".mounts += [$bind | .uidMappings = [{\"containerID\": 0, \"size\": 1}] | .gidMappings = .uidMappings]" "mounts[8].uidMappings[0].hostID"
+    refuse ".mounts += [$bind | .uidMappings = [{\"containerID\": 0, \"hostID\": 1, \"size\": 0}] | .gidMappings = .uidMappings]" "mounts[8].uidMappings[0].size"
+    refuse '.mounts[1].options += ["rnoatimes"]' "mounts[1].options[4]: unknown mount option 'rnoatimes'"
 }
 
 @test "namespaces: unknown type, duplicate, no mount namespace, bad path" {
@@ -87,6 +96,12 @@ refuse() {
     refuse '.linux.namespaces |= map(select(.type != "mount"))' "a new mount namespace is required"
     refuse '.linux.namespaces[1].path = "/no/such/ns"' "linux.namespaces[1].path: '/no/such/ns'"
     refuse '.linux.namespaces[1].path = "relative"' "linux.namespaces[1].path: must be an absolute path"
+}
+
+@test "namespaces: joining a mount namespace by path is refused with the reason" {
+    local i
+    i=$(jq '.linux.namespaces | map(.type) | index("mount")' "$BUNDLE/config.orig")
+    refuse ".linux.namespaces[$i].path = \"/proc/self/ns/mnt\"" "linux.namespaces[$i].path: joining a mount namespace ('/proc/self/ns/mnt') is refused: septa builds the root inside it"
 }
 
 @test "id mappings: without user namespace, bad fields, user namespace without maps" {

@@ -137,13 +137,7 @@ inside() {
 }
 
 @test "user namespace: uid and gid mappings" {
-    oci_userns_traversable
-    cfg '.linux.namespaces += [{"type": "user"}]
-         | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-         | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
-         | .mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))
-         | .mounts += [{"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}]
-         | .mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+    oci_userns_cfg
     inside 'cat /proc/self/uid_map /proc/self/gid_map | tr -s " " | sed "s/^ //"; id -u'
     [ "$status" -eq 0 ] || { echo "$output"; false; }
     [ "${lines[0]}" = "0 100000 65536" ]
@@ -256,4 +250,24 @@ P
     [ "${lines[1]}" = "$(readlink /proc/$hp/ns/user)" ]
     [ "${lines[2]}" = 0 ]
     [ "${lines[3]}" = 1 ]
+}
+
+@test "foreground run -t: a resized terminal (SIGWINCH) resizes the container's pty" {
+    cfg '.process.terminal = true'
+    cfg_sh 'stty size; echo ready; read line; stty size'
+    run "$BATS_TEST_DIRNAME/oci-pty.py" 24 80 40 132 -- "$SEPTA" oci run --bundle "$BUNDLE" "$CID"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"24 80"* ]] || { echo "$output"; false; }
+    [[ $output == *"40 132"* ]] || { echo "$output"; false; }
+    # In that order: the first size is the terminal's at start, the second after the resize.
+    [[ $output == *"24 80"*ready*"40 132"* ]]
+    assert_no_trace
+}
+
+@test "foreground exec -t: a resized terminal (SIGWINCH) resizes the process's pty" {
+    cfg_sh 'sleep 100'
+    oci_detached run --detach --bundle "$BUNDLE" "$CID"
+    run "$BATS_TEST_DIRNAME/oci-pty.py" 30 100 50 160 -- "$SEPTA" oci exec -t "$CID" sh -c 'stty size; echo ready; read line; stty size'
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"30 100"*ready*"50 160"* ]] || { echo "$output"; false; }
 }

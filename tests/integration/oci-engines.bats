@@ -10,8 +10,8 @@ setup_file() {
     oci_setup_file
     export ENG=$BATS_FILE_TMPDIR/eng
     mkdir -p "$ENG/arch"
-    # The septa-runtime name makes the binary behave as `septa oci`.
-    ln -s "$(readlink -f "$SEPTA")" "$ENG/septa-runtime"
+    # The lean septa-runtime built beside septa: what engines are pointed at.
+    ln -s "$(readlink -f "$SEPTA_RUNTIME")" "$ENG/septa-runtime"
     # docker-archive of the built-in image: manifest.json, config, one layer tar.
     local layout manifest config layer
     layout=$(SEPTA_DATA_ROOT=$BATS_FILE_TMPDIR/data "$SEPTA" image builtin --format json | jq -r .layout)

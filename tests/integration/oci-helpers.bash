@@ -84,3 +84,39 @@ oci_userns_traversable() {
         done
     done
 }
+
+# CVE-2019-5736: the waiting init of container ID (made by the runtime
+# command CMD...) runs septa from a copy nobody can write.  Once the init is
+# gone (nothing runs that file any more, so no ETXTBSY), writing to it through
+# the fd a process in the container could have kept must fail: EROFS for the
+# read-only overlay, EPERM for a sealed memfd.  (Were it the host binary, the
+# test would append one byte to it and fail.)  Prints what the exe was.
+assert_exe_protected() { # ID CMD...
+    local id=$1 pid exe
+    shift
+    pid=$("$@" state "$id" | jq .pid)
+    exe=$(readlink "/proc/$pid/exe")
+    echo "$exe"
+    [ "$exe" != "$(readlink -f "$1")" ] || { echo "init runs the host binary $exe"; return 1; }
+    exec 9<"/proc/$pid/exe"
+    "$@" delete --force "$id"
+    run bash -c 'printf x >> /proc/self/fd/9'
+    exec 9<&-
+    [ "$status" -ne 0 ] || { echo "the init's binary was writable"; return 1; }
+    [[ $output == *"Read-only file system"* || $output == *"Operation not permitted"* ]] ||
+        { echo "unexpected: $output"; return 1; }
+}
+
+# A container in a user namespace whose root is host uid/gid 100000 (sysfs
+# bound from the host, which a user namespace cannot mount; no gid=5 for
+# devpts, which the namespace does not map).
+oci_userns_cfg() {
+    oci_userns_traversable
+    cfg '.linux.namespaces += [{"type": "user"}]
+         | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+         | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+         | .mounts |= map(select(.destination != "/sys" and .destination != "/sys/fs/cgroup"))
+         | .mounts += [{"destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]}]
+         | .mounts |= map(if .destination == "/dev/pts" then .options -= ["gid=5"] else . end)'
+    chmod 777 "$BATS_TEST_TMPDIR/out"
+}

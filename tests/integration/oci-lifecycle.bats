@@ -22,6 +22,21 @@ teardown() { oci_teardown; }
     echo "$output" | jq -e '.linux.namespaces | index("user") and index("time")'
     echo "$output" | jq -e '.hooks | index("createRuntime")'
     echo "$output" | jq -e '.mountOptions | index("rslave")'
+    # id-mapped and recursive-attribute mounts are advertised to engines
+    echo "$output" | jq -e '.linux.mountExtensions.idmap.enabled == true'
+    echo "$output" | jq -e '.mountOptions | index("ridmap") and index("rro") and index("rnosymfollow")'
+    # every advertised option is one the config parser knows
+    cfg_sh 'true'
+    for o in $(echo "$output" | jq -r '.mountOptions[]'); do
+        O=$o cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["rbind", $ENV.O]}]'
+        run septa oci run --bundle "$BUNDLE" "$CID"
+        [[ $output != *"unknown mount option"* ]] || { echo "$o: $output"; return 1; }
+        septa oci delete --force "$CID" 2>/dev/null || true
+        cfg 'del(.mounts[-1])'
+    done
+    O=bogus cfg '.mounts += [{"destination": "/mnt", "type": "bind", "source": "/tmp", "options": ["rbind", $ENV.O]}]'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    assert_one_line_error "unknown mount option 'bogus'"
 }
 
 @test "every verb has --help" {
@@ -240,16 +255,17 @@ J
     assert_one_line_error "is stopped"
 }
 
-@test "septa runs from a sealed memfd while inside the container's namespaces" {
-    # Sharing the host's pid namespace, the waiting init is visible to others.
-    cfg '.linux.namespaces |= map(select(.type != "pid"))'
+@test "the waiting init runs septa from a copy nobody can write (CVE-2019-5736)" {
+    # In its own pid namespace (an exec may join it before start) ...
     cfg_sh 'true'
     oci_detached create --bundle "$BUNDLE" "$CID"
-    pid=$(septa oci state "$CID" | jq .pid)
-    # The init waits for start still running septa: that must be the sealed copy.
-    [[ $(readlink /proc/$pid/exe) == "/memfd:septa"* ]]
-    run sh -c "echo x >> /proc/$pid/exe"
-    [ "$status" -ne 0 ]
+    run assert_exe_protected "$CID" "$SEPTA" oci
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    # ... and sharing the host's, where every host process can see it.
+    cfg '.linux.namespaces |= map(select(.type != "pid"))'
+    oci_detached create --bundle "$BUNDLE" "$CID"
+    run assert_exe_protected "$CID" "$SEPTA" oci
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
 @test "no host fd or cwd reaches the container" {

@@ -12,7 +12,8 @@ setup() {
 }
 
 teardown() {
-    local pid
+    local pid c
+    for c in $("$SEPTA" ps -a -q 2>/dev/null); do "$SEPTA" rm -f "$c" >/dev/null 2>&1 || true; done
     for f in "$SEPTA_DATA_ROOT"/partitions/*.json; do
         [ -f "$f" ] || continue
         case $f in */reserve.json) continue ;; esac
@@ -66,7 +67,11 @@ if [ -f /m/order ]; then
 fi
 if [ -f /m/net ]; then
     for w in $(cat /proc/cmdline); do
-        case $w in septa.ip=*) ip=${w#septa.ip=} ;; septa.gw=*) gw=${w#septa.gw=} ;; esac
+        case $w in
+        septa.ip=*) ip=${w#septa.ip=} ;;
+        septa.gw=*) gw=${w#septa.gw=} ;;
+        septa.peer=*) peer=${w#septa.peer=} ;;
+        esac
     done
     for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.5; done
     ip link set lo up; ip link set eth0 up; ip addr add "$ip" dev eth0
@@ -75,12 +80,37 @@ if [ -f /m/net ]; then
     else
         echo "SEPTA-PING failed $ip -> $gw"
     fi
+    # A peer on the same switch (a container), given by the test.
+    if [ -n "$peer" ]; then
+        if ping -c1 -W5 "$peer" >/dev/null 2>&1 || ping -c1 -W5 "$peer" >/dev/null 2>&1; then
+            echo "SEPTA-PEER ok $peer"
+        else
+            echo "SEPTA-PEER failed $peer"
+        fi
+    fi
 fi
 while :; do sh; done
 EOF
     chmod +x "$d/init"
     (cd "$d" && find . | cpio -o -H newc 2>/dev/null | gzip) > "$1/initrd.gz"
     echo "$1/initrd.gz"
+}
+
+# new_switch SUFFIX: an internal switch of this test's own (SW), on a random
+# 10.2xx subnet (net); teardown removes it.
+new_switch() {
+    SW="sp$(printf %04d $((RANDOM % 10000)))$1"
+    net="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0/24"
+    run septa network create "$SW" --subnet "$net" --internal
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+# wait_log PATTERN: until the guest of $P has printed PATTERN (TCG: up to 90 s).
+wait_log() {
+    for _ in $(seq 180); do
+        septa partition logs "$P" | grep -q "$1" && return 0
+        sleep 0.5
+    done
 }
 
 # cpulist_has LIST N: is CPU N in a kernel cpulist such as "0-1,4"?
@@ -196,11 +226,15 @@ kernel() {
     run septa partition create "$P" --cpus 1 --memory 64M
     [ "$status" -eq 0 ]
     run septa partition create "$P" --cpus 1 --memory 64M
-    assert_one_line_error "partition '$P': File exists"
+    assert_one_line_error "partition '$P' already exists"
     run septa partition create "${P}b" --cpus 1 --memory 64M
     assert_one_line_error "CPU 1 is already in partition '$P' (exclusive)"
     run septa partition start "$P"
     assert_one_line_error "no --kernel and no --disk"
+    printf '{"name": "%s", "cpus": "1", "memory": "64M", "frob": 1}\n' "${P}s" > "$BATS_TEST_TMPDIR/unknown.json"
+    run septa partition create --spec "$BATS_TEST_TMPDIR/unknown.json"
+    assert_one_line_error "unknown.json:1:"
+    [[ $output == *"frob: unknown field"* ]]
     run septa partition frob
     assert_one_line_error "unknown command 'frob'"
     run septa partition create "$P" --frob
@@ -212,6 +246,18 @@ kernel() {
     SEPTA_DATA_ROOT=$long run septa partition start "$P"
     assert_one_line_error "too long for QEMU's unix sockets"
     SEPTA_DATA_ROOT=$long run septa partition rm "$P"
+    # A kernel that disappears after create: named at start, nothing made.
+    septa partition rm "$P" >/dev/null
+    touch "$BATS_TEST_TMPDIR/gone"
+    run septa partition create "${P}k" --shared --cpus 1 --memory 64M --kernel "$BATS_TEST_TMPDIR/gone" --accel tcg
+    [ "$status" -eq 0 ]
+    rm "$BATS_TEST_TMPDIR/gone"
+    run septa partition start "${P}k"
+    assert_one_line_error "starting partition '${P}k': --kernel $BATS_TEST_TMPDIR/gone: No such file or directory"
+    [ ! -d "/sys/fs/cgroup/cpuset/septa.partition.${P}k" ]
+    [ "$(septa partition inspect "${P}k" | jq .running)" = false ]
+    run septa partition ls --format json
+    [ "$(echo "$output" | jq -r '.[].name')" = "${P}k" ]
 }
 
 @test "--accel kvm is refused clearly where KVM cannot boot a stock kernel" {
@@ -239,9 +285,8 @@ kernel() {
 @test "guest: stock kernel under TCG in a one-CPU partition, logs, console, verify, stop" {
     kernel || skip "no Debian kernel available (apt-get download failed, none cached)"
     initrd=$(make_initrd "$BATS_TEST_TMPDIR")
-    # v1 cpu_exclusive is refused while any sibling cpuset (e.g. runtime's
-    # septa/) holds CPU 1, so the boot test uses a shared partition; the
-    # exclusive case has its own test below.
+    # Shared: an exclusive partition is refused while any container on this
+    # shared host asked for CPU 1 (that case has its own test below).
     run septa partition create "$P" --shared --cpus 1 --memory 128M --kernel "$K" \
         --initrd "$initrd" --append "console=ttyS0 quiet panic=-1" --accel tcg
     [ "$status" -eq 0 ]
@@ -251,10 +296,7 @@ kernel() {
     [ "$pid" -gt 0 ]
     [ "$(septa partition inspect "$P" | jq .running)" = true ]
     grep -q "debug-threads" "/proc/$pid/cmdline"
-    for _ in $(seq 120); do
-        septa partition logs "$P" | grep -q SEPTA-GUEST && break
-        sleep 0.5
-    done
+    wait_log SEPTA-GUEST
     run septa partition logs "$P"
     line=$(echo "$output" | grep SEPTA-GUEST | tr -d '\r')
     [[ $line == *"cpus=1 "* ]] || { echo "$output" | tail -20; false; }
@@ -326,6 +368,83 @@ kernel() {
     [ -z "$output" ]
 }
 
+# Start the exclusive $P; skip when a top-level cpuset this file does not own
+# holds its CPU (another test on this shared host): v1 refuses that, rightly.
+start_exclusive() {
+    run septa partition start "$P"
+    if [ "$status" -ne 0 ] && [[ $output == *"sibling cpuset /sys/fs/cgroup/cpuset/"* ]] &&
+        [[ $output != *"sibling cpuset /sys/fs/cgroup/cpuset/septa ("* ]]; then
+        skip "a cpuset of someone else holds CPU 1: $output"
+    fi
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
+# The first process of a container's v1 cpuset cgroup, and its allowed CPUs.
+ctr_cpus() { # id
+    local pid
+    pid=$(head -1 "/sys/fs/cgroup/cpuset/septa/$1/tasks")
+    awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$pid/status"
+}
+
+@test "cgroup v1: an exclusive partition and containers coexist; a container pinned to its CPUs is named" {
+    [ -f /sys/fs/cgroup/cpuset/cpuset.cpu_exclusive ] || skip "no cgroup v1 cpuset hierarchy"
+    [ "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" = 0-1 ] || skip "needs CPUs 0-1"
+    kernel || skip "no Debian kernel available"
+    initrd=$(make_initrd "$BATS_TEST_TMPDIR")
+    run septa partition create "$P" --cpus 1 --memory 64M --kernel "$K" --initrd "$initrd" \
+        --append "console=ttyS0 quiet panic=-1" --accel tcg
+    [ "$status" -eq 0 ]
+    # With no container yet, the containers' parent cpuset is made while the
+    # partition runs: runtime/ leaves its exclusive CPU out.
+    if [ ! -d /sys/fs/cgroup/cpuset/septa ]; then
+        start_exclusive
+        run septa run --rm --network none busybox grep Cpus_allowed_list /proc/self/status
+        [ "$output" = "$(printf 'Cpus_allowed_list:\t0')" ] || { echo "$output"; false; }
+        run septa partition stop --timeout 0 "$P"
+        [ "$status" -eq 0 ]
+    fi
+    run septa run -d --network none busybox sleep 600
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    float=$output
+    run septa run -d --network none --cpuset-cpus 1 busybox sleep 600
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    pinned=$output
+    [ "$(ctr_cpus "$float")" = 0-1 ]
+
+    # A container that asked for CPU 1 keeps it: the start is refused, naming it,
+    # and nothing changed (the plan is made before anything is written).
+    run septa partition start "$P"
+    assert_one_line_error "asked for CPUs 1"
+    if [[ $output != *"container '$pinned'"* ]]; then
+        skip "another container on this host asked for CPU 1: $output"
+    fi
+    [[ $output == *"stop it, or give the partition other CPUs"* ]]
+    [ ! -d "/sys/fs/cgroup/cpuset/septa.partition.$P" ]
+    [ "$(ctr_cpus "$float")" = 0-1 ]
+    [ "$(septa partition inspect "$P" | jq .running)" = false ]
+
+    # Without it the partition starts: the container that asked for nothing
+    # floats off CPU 1, new ones start without it, a new pinned one is refused.
+    septa rm -f "$pinned" >/dev/null
+    start_exclusive
+    [ "$(cat "/sys/fs/cgroup/cpuset/septa.partition.$P/cpuset.cpu_exclusive")" = 1 ]
+    [ "$(ctr_cpus "$float")" = 0 ]
+    run septa run --rm --network none busybox grep Cpus_allowed_list /proc/self/status
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$output" = "$(printf 'Cpus_allowed_list:\t0')" ]
+    run septa run --rm --network none --cpuset-cpus 1 busybox true
+    assert_one_line_error "cpuset.cpus"
+    run septa partition verify "$P"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"pass  exclusive cpus"* ]]
+
+    # Stopping gives CPU 1 back to the containers.
+    run septa partition stop --timeout 0 "$P"
+    [ "$status" -eq 0 ]
+    [ "$(ctr_cpus "$float")" = 0-1 ]
+    [ ! -d "/sys/fs/cgroup/cpuset/septa.partition.$P" ]
+}
+
 @test "a guest killed behind septa's back: shown stopped, cleaned by stop, starts again" {
     kernel || skip "no Debian kernel available"
     initrd=$(make_initrd "$BATS_TEST_TMPDIR")
@@ -356,10 +475,7 @@ kernel() {
 @test "--network: the guest gets a tap port on a switch and pings the host through it" {
     kernel || skip "no Debian kernel available"
     initrd=$(make_initrd "$BATS_TEST_TMPDIR" --net)
-    SW="sp$(printf %04d $((RANDOM % 10000)))g"
-    net="10.$((200 + RANDOM % 50)).$((RANDOM % 250)).0/24"
-    run septa network create "$SW" --subnet "$net" --internal
-    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    new_switch g
     run septa partition create "$P" --shared --cpus 1 --memory 128M --kernel "$K" \
         --initrd "$initrd" --append "console=ttyS0 quiet panic=-1" --accel tcg --network "$SW"
     [ "$status" -eq 0 ]
@@ -371,10 +487,7 @@ kernel() {
     [ "$(echo "$rec" | jq -r .network)" = "$SW" ]
     [[ $addr == 10.* ]]
     ip -o link show "$tap" | grep -q "master $SW"
-    for _ in $(seq 120); do
-        septa partition logs "$P" | grep -q SEPTA-PING && break
-        sleep 0.5
-    done
+    wait_log SEPTA-PING
     run septa partition logs "$P"
     [[ $output == *"SEPTA-PING ok ${addr}"* ]] || { echo "$output" | tail -20; false; }
     busybox ping -c1 -W5 "${addr%/*}" >/dev/null
@@ -390,6 +503,40 @@ kernel() {
     [ "$status" -eq 0 ]
     run septa network rm "$SW"
     [ "$status" -eq 0 ]
+}
+
+@test "--network: a guest and a container on one switch ping each other" {
+    kernel || skip "no Debian kernel available"
+    initrd=$(make_initrd "$BATS_TEST_TMPDIR" --net)
+    new_switch c
+    # busybox ping needs NET_RAW, which the default capabilities leave out.
+    run septa run -d --network "$SW" --cap-add NET_RAW busybox sleep 600
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    ctr=$output
+    caddr=$(septa network inspect "$SW" | jq -r '.[0].ports[] | select(.kind == "veth") | .address')
+    [[ $caddr == "${net%.0/24}."* ]] || { echo "container address '$caddr' not in $net"; false; }
+    run septa partition create "$P" --shared --cpus 1 --memory 128M --kernel "$K" \
+        --initrd "$initrd" --append "console=ttyS0 quiet panic=-1 septa.peer=$caddr" --accel tcg \
+        --network "$SW"
+    [ "$status" -eq 0 ]
+    run septa partition start "$P"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    gaddr=$(septa partition inspect "$P" | jq -r .address)
+    gaddr=${gaddr%/*}
+    [[ $gaddr == "${net%.0/24}."* ]] && [ "$gaddr" != "$caddr" ]
+    # guest -> container (from the guest's init, reported on its console)
+    wait_log SEPTA-PEER
+    run septa partition logs "$P"
+    [[ $output == *"SEPTA-PEER ok $caddr"* ]] || { echo "$output" | tail -20; false; }
+    # container -> guest
+    run septa exec "$ctr" ping -c1 -W5 "$gaddr"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"1 packets received"* ]]
+    run septa partition stop --timeout 0 "$P"
+    [ "$status" -eq 0 ]
+    # With the guest gone the container's ping fails: the replies were the guest's.
+    run septa exec "$ctr" ping -c1 -W1 "$gaddr"
+    [ "$status" -ne 0 ]
 }
 
 @test "QEMU that fails to start: its own last line, nothing left behind" {

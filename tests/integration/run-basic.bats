@@ -99,6 +99,24 @@ assert_nothing_left() {
     assert_nothing_left
 }
 
+@test "--rm roots are volatile overlays (no syncs, as podman's --rm); kept ones are not" {
+    run septa run --rm --network none busybox sh -c 'grep "^overlay / " /proc/mounts'
+    [ "$status" -eq 0 ]
+    # "volatile", which kernels since 6.x show as "fsync=volatile"
+    [[ $output == *"volatile"* ]] || { echo "$output"; false; }
+    run septa run --name kept --network none busybox sh -c 'grep "^overlay / " /proc/mounts'
+    [ "$status" -eq 0 ]
+    [[ $output == *"upperdir="* && $output != *"volatile"* ]] || { echo "$output"; false; }
+    id=$(ls "$SEPTA_DATA_ROOT/storage/containers")
+    [ "$(jq -r .volatile "$SEPTA_DATA_ROOT/storage/containers/$id/rootfs.json")" = false ]
+    "$SEPTA" rm kept >/dev/null
+    # -d --rm too: the root goes with the container
+    cid=$(septa run -d --rm --network none busybox sleep 30)
+    [ "$(jq -r .volatile "$SEPTA_DATA_ROOT/storage/containers/$cid/rootfs.json")" = true ]
+    "$SEPTA" rm -f "$cid" >/dev/null
+    assert_nothing_left
+}
+
 @test "without --rm the root stays until gc finds its container gone" {
     run septa run --name keepme busybox sh -c 'echo x > /made'
     [ "$status" -eq 0 ]

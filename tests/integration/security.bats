@@ -6,7 +6,14 @@ load oci-helpers
 
 setup_file() { oci_setup_file; }
 setup() { oci_setup; }
-teardown() { oci_teardown; }
+teardown() {
+    # Containers of the people CLI (septa run), under this test's data root.
+    local c
+    for c in $("$SEPTA" ps -a --format json 2>/dev/null | jq -r '.[].id'); do
+        "$SEPTA" rm -f "$c" >/dev/null 2>&1 || true
+    done
+    oci_teardown
+}
 
 # A /proc/self/status field as the container's process saw it (written to /out).
 status_field() { # field
@@ -327,4 +334,84 @@ for fd in fds: os.close(fd)
     [[ $output == *"Seccomp:	2"* ]]
     [[ $output == *"Permission denied"* ]]
     assert_no_trace
+}
+
+
+# CAP_SYS_RESOURCE (bit 24) in septa's effective set: lowering a score needs it.
+has_sys_resource() {
+    (( 0x$(grep ^CapEff: /proc/self/status | cut -f2) >> 24 & 1 ))
+}
+
+@test "oomScoreAdj in a user namespace is set from the host (the init cannot write it)" {
+    oci_userns_cfg
+    cfg '.process.oomScoreAdj = 700'
+    cfg_sh 'cat /proc/self/oom_score_adj'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ "$output" = 700 ]
+    cfg '.process.oomScoreAdj = -500'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    if has_sys_resource; then
+        [ "$status" -eq 0 ] && [ "$output" = -500 ] || { echo "$output"; return 1; }
+    else
+        # This host's root lacks CAP_SYS_RESOURCE: refused clearly (tests/vm/userns.bats lowers it).
+        assert_one_line_error "process.oomScoreAdj: setting -500 for pid"
+        [[ $output == *"needs CAP_SYS_RESOURCE"* ]]
+    fi
+    assert_no_trace
+}
+
+@test "exec --cap adds capabilities on top of the container's; --no-new-privs sets no_new_privs" {
+    cfg '.process.noNewPrivileges = false
+        | .process.capabilities = {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+                                   "permitted": ["CAP_KILL"]}'
+    cfg_sh 'sleep 100'
+    oci_detached run --detach --bundle "$BUNDLE" "$CID"
+    run septa oci exec --cap CAP_NET_ADMIN --cap sys_time "$CID" sh -c 'grep -E "^(CapEff|CapBnd|CapPrm|NoNewPrivs):" /proc/self/status'
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    # CAP_KILL = bit 5, CAP_NET_ADMIN = bit 12, CAP_SYS_TIME = bit 25
+    [[ $output == *"CapEff:	0000000002001020"* ]]
+    [[ $output == *"CapPrm:	0000000002001020"* ]]
+    [[ $output == *"CapBnd:	0000000002001020"* ]]
+    [[ $output == *"NoNewPrivs:	0"* ]]
+    # The init and a plain exec keep the container's set.
+    run septa oci exec --no-new-privs "$CID" sh -c 'grep -E "^(CapEff|NoNewPrivs):" /proc/self/status'
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [[ $output == *"CapEff:	0000000000000020"* ]]
+    [[ $output == *"NoNewPrivs:	1"* ]]
+    pid=$(septa oci state "$CID" | jq .pid)
+    [ "$(grep ^CapEff: /proc/$pid/status | cut -f2)" = 0000000000000020 ]
+}
+
+@test "exec --cap: unknown names, LSM flags without the LSM, and --process with flags are refused" {
+    cfg_sh 'sleep 100'
+    oci_detached run --detach --bundle "$BUNDLE" "$CID"
+    run septa oci exec --cap CAP_BOGUS "$CID" true
+    assert_one_line_error "exec: --cap 'CAP_BOGUS': unknown capability"
+    if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ]; then
+        run septa oci exec --apparmor unconfined "$CID" true
+        assert_one_line_error "exec: --apparmor unconfined: AppArmor is not enabled on this host"
+    fi
+    if [ ! -e /sys/fs/selinux/enforce ]; then
+        run septa oci exec --process-label system_u:system_r:container_t:s0 "$CID" true
+        assert_one_line_error "exec: --process-label system_u:system_r:container_t:s0: SELinux is not enabled"
+    fi
+    echo '{"args": ["true"], "cwd": "/"}' > "$BATS_TEST_TMPDIR/p.json"
+    run septa oci exec --cap CAP_KILL --process "$BATS_TEST_TMPDIR/p.json" "$CID"
+    assert_one_line_error "with --process put them in that file"
+}
+
+@test "septa exec --cap adds a capability to a container made by septa run" {
+    run septa run -d --network none --name capx busybox sleep 1000
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    run septa exec capx sh -c 'grep ^CapEff: /proc/self/status'
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    base=$(echo "$output" | cut -f2)
+    (( (0x$base >> 12 & 1) == 0 ))   # CAP_NET_ADMIN is not in the default set
+    run septa exec --cap NET_ADMIN capx sh -c 'grep ^CapEff: /proc/self/status'
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ "$(printf '%016x' $(( 0x$base | 1 << 12 )))" = "$(echo "$output" | cut -f2)" ]
+    run septa exec --cap CAP_NOPE capx true
+    assert_one_line_error "--cap 'CAP_NOPE': unknown capability"
+    septa rm -f capx
 }

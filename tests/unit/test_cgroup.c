@@ -1,4 +1,7 @@
-/* Unit tests: OCI linux.resources parsing and the shares -> weight conversion. */
+/*
+ * Unit tests: OCI linux.resources parsing (for create and for update), the
+ * shares -> weight conversion and the people CLI's resource defaults.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,11 +9,16 @@
 
 #include "cgroup.h"
 #include "common.h"
+#include "runtime.h"
 #include <stdlib.h>
 #include <string.h>
 
-/* Parse `text` (a whole config) in `mode`; returns the error message or NULL. */
-static char *parse(const char *text, enum sp_cgroup_mode mode, struct sp_cgroup_resources **out)
+/*
+ * Parse `text` (a whole config) in `mode`, for a new container or (update)
+ * as changes to a live one; returns the error message or NULL.
+ */
+static char *parse_as(const char *text, enum sp_cgroup_mode mode, bool update,
+                      struct sp_cgroup_resources **out)
 {
     sp_jdoc *doc = NULL;
     sp_error *err = NULL;
@@ -18,7 +26,9 @@ static char *parse(const char *text, enum sp_cgroup_mode mode, struct sp_cgroup_
     json_t *linux_ = json_object_get(doc->root, "linux");
     json_t *res = linux_ ? json_object_get(linux_, "resources") : NULL;
     struct sp_cgroup_resources *r = NULL;
-    int rc = sp_cgroup_resources_parse_mode(doc, res, "linux.resources", mode, &r, &err);
+    int rc =
+        update ? sp_cgroup_resources_parse_update_mode(doc, res, "linux.resources", mode, &r, &err)
+               : sp_cgroup_resources_parse_mode(doc, res, "linux.resources", mode, &r, &err);
     sp_jdoc_free(doc);
     if (rc < 0) {
         assert_null(r);
@@ -35,15 +45,26 @@ static char *parse(const char *text, enum sp_cgroup_mode mode, struct sp_cgroup_
     return NULL;
 }
 
-/* Expect a refusal whose message contains every needle. */
-static void refused(const char *text, enum sp_cgroup_mode mode, const char *n1, const char *n2)
+static char *parse(const char *text, enum sp_cgroup_mode mode, struct sp_cgroup_resources **out)
 {
-    char *msg = parse(text, mode, NULL);
+    return parse_as(text, mode, false, out);
+}
+
+/* Expect a refusal whose message contains every needle. */
+static void refused_as(const char *text, enum sp_cgroup_mode mode, bool update, const char *n1,
+                       const char *n2)
+{
+    char *msg = parse_as(text, mode, update, NULL);
     if (!msg)
         fail_msg("accepted: %s", text);
     if (!strstr(msg, n1) || (n2 && !strstr(msg, n2)))
         fail_msg("message '%s' lacks '%s' / '%s'", msg, n1, n2 ? n2 : "");
     free(msg);
+}
+
+static void refused(const char *text, enum sp_cgroup_mode mode, const char *n1, const char *n2)
+{
+    refused_as(text, mode, false, n1, n2);
 }
 
 static void test_shares_to_weight(void **state)
@@ -187,7 +208,7 @@ static void test_bad_values(void **state)
     refused("{\"linux\":{\"resources\":{\"unified\":{\"cgroup.procs\":\"1\"}}}}", SP_CGROUP_V2,
             "linux.resources.unified[\"cgroup.procs\"]", "manages");
     refused("{\"linux\":{\"resources\":{\"network\":{\"classID\":1}}}}", SP_CGROUP_V2,
-            "linux.resources.network", "not supported");
+            "linux.resources.network", "no network controller");
     refused("{\"linux\":{\"resources\":{\"frob\":{}}}}", SP_CGROUP_V2, "linux.resources.frob",
             "unknown field");
 }
@@ -246,13 +267,158 @@ static void test_host_cpus(void **state)
     sp_error_free(&err);
 }
 
+/* The same for a bare linux.resources object. */
+static char *parse_res(const char *res, enum sp_cgroup_mode mode, bool update,
+                       struct sp_cgroup_resources **out)
+{
+    _cleanup_free_ char *text = sp_xasprintf("{\"linux\":{\"resources\":%s}}", res);
+    return parse_as(text, mode, update, out);
+}
+
+static void refused_res(const char *res, enum sp_cgroup_mode mode, bool update, const char *n1,
+                        const char *n2)
+{
+    _cleanup_free_ char *text = sp_xasprintf("{\"linux\":{\"resources\":%s}}", res);
+    refused_as(text, mode, update, n1, n2);
+}
+
+static void test_swap_alone(void **state)
+{
+    const char *swap = "{\"memory\":{\"swap\":100663296}}";
+    /* A new container needs its limit; an update keeps the one in force. */
+    refused_res(swap, SP_CGROUP_V1, false, "linux.resources.memory.swap", "needs memory.limit");
+    refused_res(swap, SP_CGROUP_V2, false, "linux.resources.memory.swap", "needs memory.limit");
+    for (int m = 1; m <= 2; m++) {
+        struct sp_cgroup_resources *r = NULL;
+        assert_null(parse_res(swap, (enum sp_cgroup_mode)m, true, &r));
+        assert_true(r->mem_swap.set);
+        assert_int_equal(r->mem_swap.v, 100663296);
+        assert_false(r->mem_limit.set);
+        sp_cgroup_resources_free(r);
+    }
+    /* Still checked against a limit given with it, and unlimited memory
+     * with a finite total stays contradictory. */
+    refused_res("{\"memory\":{\"limit\":67108864,\"swap\":33554432}}", SP_CGROUP_V2, true,
+                "linux.resources.memory.swap", "below memory.limit");
+    refused_res("{\"memory\":{\"limit\":-1,\"swap\":33554432}}", SP_CGROUP_V2, true,
+                "linux.resources.memory.swap", "needs memory.limit");
+    assert_null(parse_res("{\"memory\":{\"swap\":-1}}", SP_CGROUP_V1, true, NULL));
+}
+
+static void test_oom_group(void **state)
+{
+    struct sp_cgroup_resources *r = NULL;
+    assert_null(parse_res("{\"unified\":{\"memory.oom.group\":\"1\"}}", SP_CGROUP_V2, false, &r));
+    assert_int_equal(r->n_unified, 1);
+    assert_string_equal(r->unified[0].key, "memory.oom.group");
+    assert_string_equal(r->unified[0].value, "1");
+    sp_cgroup_resources_free(r);
+    refused_res("{\"unified\":{\"memory.oom.group\":\"yes\"}}", SP_CGROUP_V2, false,
+                "linux.resources.unified[\"memory.oom.group\"]", "expected \"0\" or \"1\"");
+    /* v1: said for this key in particular, whatever else is there. */
+    refused_res("{\"unified\":{\"memory.high\":\"1\",\"memory.oom.group\":\"1\"}}", SP_CGROUP_V1,
+                false, "linux.resources.unified[\"memory.oom.group\"]", "v1 has no group OOM kill");
+    refused_res("{\"unified\":{\"memory.high\":\"1\"}}", SP_CGROUP_V1, false,
+                "linux.resources.unified", "cgroup v1 host");
+}
+
+static void test_network(void **state)
+{
+    struct sp_cgroup_resources *r = NULL;
+    const char *net = "{\"network\":{\"classID\":1048577,\"priorities\":["
+                      "{\"name\":\"eth0\",\"priority\":500},{\"name\":\"lo\",\"priority\":0}]}}";
+    assert_null(parse_res(net, SP_CGROUP_V1, false, &r));
+    assert_true(r->net_classid.set);
+    assert_int_equal(r->net_classid.v, 1048577);
+    assert_int_equal(r->n_net_prios, 2);
+    assert_string_equal(r->net_prios[0].name, "eth0");
+    assert_int_equal(r->net_prios[0].priority, 500);
+    assert_string_equal(r->net_prios[1].name, "lo");
+    sp_cgroup_resources_free(r);
+    /* v2 has no network controller: refused, never dropped. */
+    refused_res(net, SP_CGROUP_V2, false, "linux.resources.network", "no network controller");
+    refused_res("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":1}]}}", SP_CGROUP_V2,
+                false, "linux.resources.network", "cgroup v2 host");
+    /* An empty object asks for nothing, on either version. */
+    assert_null(parse_res("{\"network\":{}}", SP_CGROUP_V2, false, NULL));
+    assert_null(parse_res("{\"network\":{\"priorities\":[]}}", SP_CGROUP_V2, false, NULL));
+    refused_res("{\"network\":{\"classID\":-1}}", SP_CGROUP_V1, false,
+                "linux.resources.network.classID", NULL);
+    refused_res("{\"network\":{\"classID\":4294967296}}", SP_CGROUP_V1, false,
+                "linux.resources.network.classID", NULL);
+    refused_res("{\"network\":{\"classid\":1}}", SP_CGROUP_V1, false, "linux.resources.network",
+                "classid");
+    refused_res("{\"network\":{\"priorities\":[{\"name\":\"a b\",\"priority\":1}]}}", SP_CGROUP_V1,
+                false, "linux.resources.network.priorities[0].name", "not a network interface");
+    refused_res("{\"network\":{\"priorities\":[{\"name\":\"0123456789abcdef\",\"priority\":1}]}}",
+                SP_CGROUP_V1, false, "priorities[0].name", NULL);
+    refused_res("{\"network\":{\"priorities\":[{\"name\":\"lo\"}]}}", SP_CGROUP_V1, false,
+                "linux.resources.network.priorities[0].priority", NULL);
+}
+
+static void test_rdma(void **state)
+{
+    struct sp_cgroup_resources *r = NULL;
+    assert_null(parse_res("{\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3,\"hcaObjects\":10000},"
+                          "\"rxe0\":{\"hcaObjects\":7}}}",
+                          SP_CGROUP_V2, false, &r));
+    assert_int_equal(r->n_rdma, 2);
+    assert_string_equal(r->rdma[0].device, "mlx5_1");
+    assert_int_equal(r->rdma[0].hca_handles.v, 3);
+    assert_int_equal(r->rdma[0].hca_objects.v, 10000);
+    assert_false(r->rdma[1].hca_handles.set); /* written as "max" */
+    assert_int_equal(r->rdma[1].hca_objects.v, 7);
+    sp_cgroup_resources_free(r);
+    assert_null(parse_res("{\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3}}}", SP_CGROUP_V1, false, NULL));
+    refused_res("{\"rdma\":{\"mlx5 1\":{}}}", SP_CGROUP_V2, false, "linux.resources.rdma",
+                "not an RDMA device name");
+    refused_res("{\"rdma\":{\"mlx5_1\":3}}", SP_CGROUP_V2, false, "linux.resources.rdma.mlx5_1",
+                "expected an object");
+    refused_res("{\"rdma\":{\"mlx5_1\":{\"hcaHandles\":-2}}}", SP_CGROUP_V2, false,
+                "linux.resources.rdma.mlx5_1.hcaHandles", NULL);
+    refused_res("{\"rdma\":{\"mlx5_1\":{\"handles\":2}}}", SP_CGROUP_V2, false,
+                "linux.resources.rdma.mlx5_1", "handles");
+}
+
+static void test_people_defaults(void **state)
+{
+    /* Only with a memory limit, never over what the config says, and only
+     * where there is a group OOM kill (v2). */
+    json_t *r = json_pack("{s:{s:I}}", "memory", "limit", (json_int_t)33554432);
+    sp_runtime_people_resources(r);
+    json_t *g = json_object_get(json_object_get(r, "unified"), "memory.oom.group");
+    if (sp_cgroup_host_mode() == SP_CGROUP_V2)
+        assert_string_equal(json_string_value(g), "1");
+    else
+        assert_null(g);
+    json_decref(r);
+    r = json_pack("{s:{s:I}, s:{s:s}}", "memory", "limit", (json_int_t)33554432, "unified",
+                  "memory.oom.group", "0");
+    sp_runtime_people_resources(r);
+    g = json_object_get(json_object_get(r, "unified"), "memory.oom.group");
+    assert_string_equal(json_string_value(g), "0");
+    json_decref(r);
+    r = json_pack("{s:{s:I}}", "pids", "limit", (json_int_t)10);
+    sp_runtime_people_resources(r);
+    assert_null(json_object_get(r, "unified"));
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shares_to_weight), cmocka_unit_test(test_full_v2),
-        cmocka_unit_test(test_absent_and_unset), cmocka_unit_test(test_bad_values),
-        cmocka_unit_test(test_version_refusals), cmocka_unit_test(test_located),
+        cmocka_unit_test(test_shares_to_weight),
+        cmocka_unit_test(test_full_v2),
+        cmocka_unit_test(test_absent_and_unset),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_version_refusals),
+        cmocka_unit_test(test_located),
         cmocka_unit_test(test_host_cpus),
+        cmocka_unit_test(test_swap_alone),
+        cmocka_unit_test(test_oom_group),
+        cmocka_unit_test(test_network),
+        cmocka_unit_test(test_rdma),
+        cmocka_unit_test(test_people_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,11 +45,35 @@ static void test_file(void **state)
     sp_error_free(&err);
 }
 
+/* The padding cases (55, 56, 63, 64, 119, 120 bytes...): the built-in
+ * sp_sha256_hex against libcrypto through sp_sha256_file. */
+static void test_lengths(void **state)
+{
+    char path[] = "/tmp/septa-hash-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    char buf[300];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (char)(i * 7 + 3);
+    for (size_t len = 0; len <= sizeof(buf); len++) {
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+        char want[65], got[65];
+        sp_error *err = NULL;
+        assert_int_equal(sp_sha256_file(AT_FDCWD, path, want, NULL, &err), 0);
+        sp_sha256_hex(buf, len, got);
+        assert_string_equal(got, want);
+    }
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buffer),
         cmocka_unit_test(test_file),
+        cmocka_unit_test(test_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

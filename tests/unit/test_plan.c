@@ -8,41 +8,12 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "partition.h"
+#include "sysfs_tree.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define MIB (UINT64_C(1) << 20)
-
-/* __FILE__ is relative to the build root; this binary is <build root>/tests/unit/test-*. */
-static char *tree_path(const char *name)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    assert_true(n > 0);
-    buf[n] = '\0';
-    for (int i = 0; i < 3; i++)
-        *strrchr(buf, '/') = '\0';
-    char src[PATH_MAX];
-    snprintf(src, sizeof(src), "%s", __FILE__);
-    *strrchr(src, '/') = '\0';
-    if (src[0] == '/')
-        return sp_xasprintf("%s/data/sysfs-%s", src, name);
-    return sp_xasprintf("%s/%s/data/sysfs-%s", buf, src, name);
-}
-
-static struct sp_topology *load(const char *name)
-{
-    _cleanup_free_ char *p = tree_path(name);
-    struct sp_topology *t = NULL;
-    sp_error *err = NULL;
-    if (sp_topology_read(p, &t, &err) < 0)
-        fail_msg("%s: %s", p, err->msg);
-    return t;
-}
 
 static struct sp_partition_list none;
 
@@ -102,7 +73,7 @@ static void apply_all(const struct sp_topology *t, const struct sp_partition_lis
 
 static void test_four_nodes(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("4node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("4node");
     struct sp_plan plan;
     /* CPU 0 (node 0) is the reserve: nodes 1-3 are free, one CPU each. */
     plan_ok(t, &none, 2, &plan);
@@ -135,7 +106,7 @@ static void test_four_nodes(void **state)
 
 static void test_four_nodes_around_existing(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("4node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("4node");
     struct sp_partition existing = {.name = "p0", .nodes = 1u << 2, .memory = 100 * MIB};
     SP_BIT_SET(existing.cpus, 2);
     struct sp_partition *pv = &existing;
@@ -151,7 +122,7 @@ static void test_four_nodes_around_existing(void **state)
 
 static void test_two_nodes_smt(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("2node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("2node");
     struct sp_plan plan;
     /* The reserve CPU 0 takes its whole core (0-1): node 0 keeps one free core. */
     plan_ok(t, &none, 2, &plan);
@@ -178,7 +149,7 @@ static void test_two_nodes_smt(void **state)
 
 static void test_eight_nodes(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("8node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("8node");
     struct sp_plan plan;
     plan_ok(t, &none, 2, &plan);
     assert_int_equal(plan.n, 2);
@@ -211,7 +182,7 @@ static void test_eight_nodes(void **state)
 
 static void test_nothing_free(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("4node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("4node");
     struct sp_reserve r;
     sp_reserve_default(t, &r);
     SP_BIT_SET(r.cpus, 1);

@@ -8,48 +8,17 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "partition.h"
+#include "sysfs_tree.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MIB (UINT64_C(1) << 20)
-
-/*
- * The trees live next to this file.  __FILE__ is relative to the build root
- * (where the compiler ran), and this binary is <build root>/tests/unit/test-*.
- */
-static char *tree_path(const char *name)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    assert_true(n > 0);
-    buf[n] = '\0';
-    for (int i = 0; i < 3; i++)
-        *strrchr(buf, '/') = '\0';
-    char src[PATH_MAX];
-    snprintf(src, sizeof(src), "%s", __FILE__);
-    *strrchr(src, '/') = '\0';
-    if (src[0] == '/')
-        return sp_xasprintf("%s/data/sysfs-%s", src, name);
-    return sp_xasprintf("%s/%s/data/sysfs-%s", buf, src, name);
-}
-
-static struct sp_topology *load(const char *name)
-{
-    _cleanup_free_ char *p = tree_path(name);
-    struct sp_topology *t = NULL;
-    sp_error *err = NULL;
-    if (sp_topology_read(p, &t, &err) < 0)
-        fail_msg("%s: %s", p, err->msg);
-    return t;
-}
-
 static void test_two_nodes_smt(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("2node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("2node");
     assert_int_equal(t->n_nodes, 2);
     assert_int_equal(t->n_cpus, 8);
     _cleanup_free_ char *c1 = sp_format_cpulist(t->nodes[1].cpus, SP_MAX_CPUS);
@@ -71,7 +40,7 @@ static void test_two_nodes_smt(void **state)
 
 static void test_eight_nodes_offline_and_hugepages(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("8node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("8node");
     assert_int_equal(t->n_nodes, 8);
     assert_int_equal(t->n_cpus, 15); /* cpu15 is offline */
     assert_null(sp_topology_cpu(t, 15));
@@ -90,7 +59,7 @@ static void test_eight_nodes_offline_and_hugepages(void **state)
 
 static void test_json_shape(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("4node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("4node");
     _cleanup_json_ json_t *j = sp_topology_to_json(t);
     json_t *nodes = json_object_get(j, "nodes"), *cpus = json_object_get(j, "cpus");
     assert_int_equal(json_array_size(nodes), 4);
@@ -153,7 +122,7 @@ static struct sp_partition *good(const struct sp_topology *t, const struct sp_pa
 
 static void test_validate_refusals(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("2node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("2node");
     bad(t, &no_parts, (struct sp_partition_req){.name = "a", .cpus = "9", .memory = MIB},
         "unknown CPU 9");
     bad(t, &no_parts, (struct sp_partition_req){.name = "a", .cpus = "2", .memory = MIB},
@@ -198,12 +167,12 @@ static void test_validate_refusals(void **state)
 
 static void test_validate_overlap_and_memory_accounting(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("2node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("2node");
     struct sp_partition *a = good(
         t, &no_parts, (struct sp_partition_req){.name = "a", .cpus = "4-5", .memory = 6000 * MIB});
     struct sp_partition_list l = {.v = &a, .n = 1};
     bad(t, &l, (struct sp_partition_req){.name = "a", .cpus = "6-7", .memory = MIB},
-        "partition 'a': File exists");
+        "partition 'a' already exists");
     bad(t, &l, (struct sp_partition_req){.name = "b", .cpus = "4-7", .memory = MIB},
         "CPU 4 is already in partition 'a' (exclusive)");
     bad(t, &l, (struct sp_partition_req){.name = "b", .cpus = "4-5", .shared = true, .memory = MIB},
@@ -218,7 +187,7 @@ static void test_validate_overlap_and_memory_accounting(void **state)
 
 static void test_validate_cpu_count_and_shared(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("2node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("2node");
     /* Node 0 has one free core (2-3) after the reserve; 4 CPUs fit only node 1. */
     struct sp_partition *a = good(
         t, &no_parts, (struct sp_partition_req){.name = "a", .cpu_count = 4, .memory = 1024 * MIB});
@@ -243,8 +212,8 @@ static void test_validate_cpu_count_and_shared(void **state)
 
 static void test_record_roundtrip(void **state)
 {
-    _cleanup_topology_ struct sp_topology *t = load("8node");
-    _cleanup_free_ char *dir = tree_path("8node");
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("8node");
+    _cleanup_free_ char *dir = sysfs_tree_path("8node");
     _cleanup_free_ char *kernel = sp_xasprintf("%s/devices/system/cpu/online", dir);
     struct sp_partition *p = good(t, &no_parts,
                                   (struct sp_partition_req){.name = "web.1",
@@ -305,6 +274,78 @@ static void test_spec_errors_are_located(void **state)
     sp_error_free(&err);
 }
 
+/* A record under a temporary data root, as `partition create` leaves it. */
+static void save_record(const char *root, const char *name, const char *cpus, uint64_t nodes,
+                        bool shared)
+{
+    struct sp_partition p = {
+        .name = (char *)name, .nodes = nodes, .memory = 64 * MIB, .shared = shared};
+    size_t n;
+    sp_error *err = NULL;
+    assert_int_equal(sp_parse_cpulist(cpus, p.cpus, SP_MAX_CPUS, &n, &err), 0);
+    if (sp_store_save(root, &p, &err) < 0)
+        fail_msg("%s", err->msg);
+}
+
+static const char *cpu_field(json_t *spec, const char *key)
+{
+    return json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(spec, "linux"), "resources"), "cpu"), key));
+}
+
+/* One resolution for `run --partition` and the OCI annotation. */
+static void test_place_in_shared_partition(void **state)
+{
+    char root[] = "/tmp/septa-place-XXXXXX";
+    assert_non_null(mkdtemp(root));
+    save_record(root, "web", "4-5", 2, true);
+    save_record(root, "db", "6-7", 2, false);
+    sp_error *err = NULL;
+
+    json_t *spec = json_pack("{s:{}}", "linux");
+    assert_int_equal(sp_partition_place(root, "web", spec, "w", "own", &err), 0);
+    assert_string_equal(cpu_field(spec, "cpus"), "4-5");
+    assert_string_equal(cpu_field(spec, "mems"), "1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(spec, "annotations"),
+                                                          SP_PARTITION_ANNOTATION)),
+                        "web");
+    json_decref(spec);
+
+    /* Narrower than the partition: kept.  Reaching outside: refused, named. */
+    spec = json_pack("{s:{s:{s:{s:s}}}}", "linux", "resources", "cpu", "cpus", "5");
+    assert_int_equal(sp_partition_place(root, "web", spec, "w", "own", &err), 0);
+    assert_string_equal(cpu_field(spec, "cpus"), "5");
+    assert_string_equal(cpu_field(spec, "mems"), "1");
+    json_decref(spec);
+    spec = json_pack("{s:{s:{s:{s:s}}}}", "linux", "resources", "cpu", "mems", "0-1");
+    assert_int_equal(sp_partition_place(root, "web", spec, "w", "own", &err), -1);
+    assert_string_equal(err->msg, "w: mems '0-1' names node 0, which is outside the "
+                                  "partition; give own within it or leave it out");
+    sp_error_free(&err);
+    json_decref(spec);
+
+    /* Exclusive, unknown, a bad name, and a config of the wrong shape. */
+    spec = json_pack("{s:{}}", "linux");
+    assert_int_equal(sp_partition_place(root, "db", spec, "d", "own", &err), -1);
+    assert_non_null(strstr(err->msg, "d: the partition is exclusive"));
+    sp_error_free(&err);
+    assert_int_equal(sp_partition_place(root, "nosuch", spec, "n", "own", &err), -1);
+    assert_non_null(strstr(err->msg, "n: no partition named 'nosuch'"));
+    sp_error_free(&err);
+    assert_int_equal(sp_partition_place(root, "../db", spec, "x", "own", &err), -1);
+    assert_non_null(strstr(err->msg, "x: "));
+    sp_error_free(&err);
+    json_decref(spec);
+    spec = json_pack("{s:s}", "linux", "oops");
+    assert_int_equal(sp_partition_place(root, "web", spec, "w", "own", &err), -1);
+    assert_non_null(strstr(err->msg, "linux.resources.cpu: expected an object"));
+    sp_error_free(&err);
+    json_decref(spec);
+
+    sp_rm_rf_at(AT_FDCWD, root, &err);
+    assert_null(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_validate_cpu_count_and_shared),
         cmocka_unit_test(test_record_roundtrip),
         cmocka_unit_test(test_spec_errors_are_located),
+        cmocka_unit_test(test_place_in_shared_partition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
 #
 # OCI containers on pure cgroup v2 (the primary target): user and pid
 # namespaces, the init born in its cgroup (clone3 CLONE_INTO_CGROUP), the
-# cgroup namespace rooted there, and delete leaving no cgroup behind.
+# cgroup namespace rooted there, and delete leaving no cgroup behind; on this
+# guest's kernel (Debian's stable, older than the host's): a lowered
+# oomScoreAdj and id-mapped binds in a user namespace.
 
 load ../integration/oci-helpers
 bats_require_minimum_version 1.5.0
@@ -13,7 +15,12 @@ setup() {
     [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || skip "not a cgroup v2 host"
     oci_setup
 }
-teardown() { oci_teardown; }
+teardown() {
+    oci_teardown
+    # The ext4 image of the idmap test, even when it failed.
+    [ -z "${EXT4_MNT:-}" ] || ! mountpoint -q "$EXT4_MNT" || umount "$EXT4_MNT"
+    return 0
+}
 
 userns_cfg() {
     oci_userns_traversable
@@ -74,5 +81,67 @@ userns_cfg() {
     for i in $(seq 50); do [ "$(oci_status "$CID")" = stopped ] && break; sleep 0.1; done
     [ "$(oci_status "$CID")" = stopped ]
     septa oci delete "$CID"
+    assert_no_trace
+}
+
+@test "v2: a lowered oomScoreAdj in a user namespace is set from the host" {
+    userns_cfg
+    cfg '.process.oomScoreAdj = -500'
+    cfg_sh 'cat /proc/self/oom_score_adj'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$output" = -500 ]
+    assert_no_trace
+}
+
+# Is kernel version $(uname -r) at least MAJOR.MINOR?
+kernel_at_least() {
+    local v=${1%.*} w=${1#*.} r
+    r=$(uname -r)
+    local maj=${r%%.*} rest=${r#*.}
+    local min=${rest%%.*}
+    (( maj > v || (maj == v && min >= w) ))
+}
+
+@test "v2: idmap on tmpfs is refused before 6.3 naming the filesystem, works from 6.3" {
+    userns_cfg
+    mkdir -p "$BATS_TEST_TMPDIR/src" "$OCI_ROOTFS/data"
+    [ "$(stat -f -c %T "$BATS_TEST_TMPDIR/src")" = tmpfs ]
+    SRC=$BATS_TEST_TMPDIR/src cfg '.mounts += [{"destination": "/data", "type": "bind", "source": $ENV.SRC, "options": ["bind", "idmap"]}]'
+    cfg_sh 'stat -c %u /data'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    if kernel_at_least 6.3; then
+        [ "$status" -eq 0 ] && [ "$output" = 0 ] || { echo "$output"; false; }
+    else
+        assert_one_line_error "the tmpfs filesystem of the source does not support id-mapped mounts"
+    fi
+    assert_no_trace
+}
+
+@test "v2: idmapped bind on ext4: host uid 1000 is root inside, root's files are 1000 on the host" {
+    # This guest's ext4 module comes from the unpacked Debian kernel the host shares.
+    grep -qw ext4 /proc/filesystems ||
+        modprobe -d "${SEPTA_TEST_CACHE:-/var/cache/septa-tests}/kernel/$(uname -r)" -S "$(uname -r)" ext4
+    truncate -s 32M "$BATS_TEST_TMPDIR/ext4.img"
+    mkfs.ext4 -q "$BATS_TEST_TMPDIR/ext4.img"
+    export EXT4_MNT=$BATS_TEST_TMPDIR/ext4
+    mkdir -p "$EXT4_MNT"
+    mount -o loop "$BATS_TEST_TMPDIR/ext4.img" "$EXT4_MNT"
+    mkdir "$EXT4_MNT/src"
+    echo hello > "$EXT4_MNT/src/old"
+    chown -R 1000:1000 "$EXT4_MNT/src"
+    userns_cfg
+    mkdir -p "$OCI_ROOTFS/data"
+    SRC=$EXT4_MNT/src cfg '.mounts += [{"destination": "/data", "type": "bind", "source": $ENV.SRC,
+        "options": ["bind", "idmap"],
+        "uidMappings": [{"containerID": 1000, "hostID": 200000, "size": 1}],
+        "gidMappings": [{"containerID": 1000, "hostID": 200000, "size": 1}]}]'
+    cfg_sh 'stat -c "%u:%g" /data/old; echo new > /data/new; id -u'
+    run septa oci run --bundle "$BUNDLE" "$CID"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "${lines[0]}" = 0:0 ]
+    [ "${lines[1]}" = 0 ]
+    [ "$(stat -c %u:%g "$EXT4_MNT/src/new")" = 1000:1000 ]
+    umount "$EXT4_MNT"
     assert_no_trace
 }
