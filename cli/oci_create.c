@@ -5,6 +5,7 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +92,15 @@ int sp_oci_resolve_partition(const struct sp_globals *g, struct sp_create_opts *
     _cleanup_free_ char *path = sp_path_join(bundle, "config.json");
     _cleanup_jdoc_ sp_jdoc *doc = NULL;
     _cleanup_error_ sp_error *lerr = NULL;
-    /* An unreadable config is the runtime's to report, with its usual context. */
-    if (sp_jdoc_load_file(path, "config.json", &doc, &lerr) < 0 || !json_is_object(doc->root))
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    /* An unreadable config is the runtime's to report, with its usual context;
+     * one that cannot name the annotation (not even \u-escaped) is not parsed
+     * twice. */
+    if (sp_read_file(AT_FDCWD, path, SP_JSON_MAX_SIZE, &text, &len, &lerr) < 0 ||
+        (!strstr(text, SP_PARTITION_ANNOTATION) && !strstr(text, "\\u")))
+        return 0;
+    if (sp_jdoc_load_buf(text, len, "config.json", &doc, &lerr) < 0 || !json_is_object(doc->root))
         return 0;
     json_t *ann = json_object_get(doc->root, "annotations");
     if (!json_is_object(ann))

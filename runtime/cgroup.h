@@ -195,6 +195,9 @@ int sp_cgroup_plan(const char *cgroups_path, const char *id, struct sp_cgroup **
 int sp_cgroup_dirfd(const struct sp_cgroup *cg);
 /* Move a process (all its threads) into the cgroup (every v1 controller). */
 int sp_cgroup_attach(struct sp_cgroup *cg, pid_t pid, sp_error **err);
+/* v1: the calling (single-threaded) process joins the cgroup itself, with no
+ * RCU grace period on the way (see cgroup.c). */
+int sp_cgroup_join_self(struct sp_cgroup *cg, sp_error **err);
 /* Apply new resources to a live cgroup (`update`). */
 int sp_cgroup_update(struct sp_cgroup *cg, const struct sp_cgroup_resources *res, sp_error **err);
 /*

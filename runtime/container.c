@@ -11,7 +11,8 @@
  *   parent                                child (in its new namespaces)
  *   state dir + exec.fifo, cgroup
  *   clone3(CLONE_NEW*, CLONE_INTO_CGROUP)
- *   [v1: attach to cgroup] [write id maps]
+ *                               <------    [v1: JOINED its cgroups itself]
+ *   [v1 + userns: attach it] [write id maps]
  *   GO  ------------------------------>   wait GO (so cgroup and uid are final)
  *                                          cgroup ns, time ns, sysctl
  *                                          mounts, /dev, pivot_root, masks
@@ -62,6 +63,7 @@ struct child_args {
     int fifo; /* O_PATH fd of exec.fifo, -1 for none */
     int preserve_fds;
     bool console; /* process.terminal */
+    struct sp_cgroup *join; /* v1: the cgroup the child joins itself, else NULL */
 };
 
 static void child_reset_signals(void)
@@ -133,6 +135,14 @@ static _Noreturn void child_main(struct child_args *a)
     child_reset_signals();
     /* Die with the parent while it still owns us: no half-created orphans. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* v1: into the container's cgroups before anything else (see
+     * sp_cgroup_join_self for why the child does it). */
+    if (a->join) {
+        if (sp_cgroup_join_self(a->join, &err) < 0)
+            goto fail;
+        if (sp_sync_send(a->sock, SP_SYNC_JOINED, 0, 0, NULL, -1) < 0)
+            _exit(SP_EXIT_SEPTA);
+    }
     if (child_setup(a, &procfd, &exe, &err) < 0)
         goto fail;
     if (sp_security_apply(c->sec, &c->process, &err) < 0)
@@ -403,11 +413,22 @@ static int clone_init(struct create_ctx *x, struct child_args *a, int parent_soc
     return 0;
 }
 
-static int parent_sync(struct create_ctx *x, int sock, sp_error **err)
+static int parent_sync(struct create_ctx *x, const struct child_args *a, int sock,
+                       sp_error **err)
 {
     const struct sp_config *c = x->c;
-    if (x->cg && sp_cgroup_dirfd(x->cg) < 0 && sp_cgroup_attach(x->cg, x->pid, err) < 0)
+    if (a->join) {
+        /* The child joined its cgroups itself: wait for it, or its error. */
+        struct sp_sync_msg m;
+        if (sp_sync_recv(sock, &m, NULL, err) < 0)
+            return -1;
+        if (m.type == SP_SYNC_ERROR)
+            return sp_err_status(err, m.status > 0 ? m.status : SP_EXIT_SEPTA, 0, "%s", m.msg);
+        if (m.type != SP_SYNC_JOINED)
+            return sp_err(err, EPROTO, "unexpected message %d from the container's init", m.type);
+    } else if (x->cg && sp_cgroup_dirfd(x->cg) < 0 && sp_cgroup_attach(x->cg, x->pid, err) < 0) {
         return -1;
+    }
     if (c->ns[SP_NS_USER].enabled && !c->ns[SP_NS_USER].path &&
         sp_linux_write_idmaps(x->pid, c, err) < 0)
         return -1;
@@ -537,10 +558,15 @@ static int create_in(struct create_ctx *x, sp_error **err)
                            .fifo = fifo,
                            .preserve_fds = o->preserve_fds,
                            .console = c->process.terminal};
+    /* v1 without a user namespace: the init joins its cgroups itself (no RCU
+     * grace period); in a user namespace it may not write the host's
+     * cgroupfs, so septa attaches it.  v2: born there (CLONE_INTO_CGROUP). */
+    if (x->cg && sp_cgroup_dirfd(x->cg) < 0 && !c->ns[SP_NS_USER].enabled)
+        a.join = x->cg;
     if (clone_init(x, &a, psock, err) < 0)
         return -1;
     close(sp_steal_fd(&csock));
-    if (parent_sync(x, psock, err) < 0)
+    if (parent_sync(x, &a, psock, err) < 0)
         return sp_err_wrap(err, "creating container %s", x->id);
     x->st.pid = x->pid;
     x->st.start_time = sp_proc_start_time(x->pid);

@@ -4,10 +4,11 @@
  *
  *   septa (parent, subreaper)        helper (child)               process (grandchild)
  *   pidfd of the init, checked
- *   fork ------------------------->  setns(pidfd, every ns)
+ *   fork ------------------------->  [v1: join the cgroups itself]
+ *                                    setns(pidfd, every ns)
  *                                    clone3(CLONE_PARENT) ------>  (our child, in the
  *                                    exit                          container's pid ns)
- *   [attach to cgroup]
+ *   [v2: attach to cgroup]
  *   GO ------------------------------------------------------->   pty, cwd, args[0]
  *                                                                  security (security.h)
  *   pid file, console socket  <---------------------------------   READY
@@ -174,6 +175,7 @@ struct exec_child {
     int sock;
     int pidfd;
     int preserve_fds;
+    struct sp_cgroup *join; /* v1: joined by the helper, so the process is born there */
 };
 
 static _Noreturn void process_main(struct exec_child *a)
@@ -228,6 +230,16 @@ static _Noreturn void helper_main(struct exec_child *a)
     for (int k = 0; k < SP_NS_COUNT; k++)
         if (a->c->ns[k].enabled)
             flags |= sp_ns_clone_flag(k);
+    /* v1: still on the host side, the helper joins the container's cgroups
+     * itself (no RCU grace period, see sp_cgroup_join_self); the process it
+     * clones is born in them. */
+    if (a->join) {
+        sp_error *err = NULL;
+        if (sp_cgroup_join_self(a->join, &err) < 0) {
+            sp_sync_send_error(a->sock, err);
+            _exit(SP_EXIT_SEPTA);
+        }
+    }
     if (setns(a->pidfd, flags) < 0) {
         sp_error *err = NULL;
         sp_err(&err, errno, "exec: joining the container's namespaces");
@@ -320,6 +332,8 @@ int sp_container_exec(const char *root, const char *id, const struct sp_exec_opt
     _cleanup_close_ int psock = sv[0];
     _cleanup_close_ int csock = sv[1];
     struct exec_child a = {.c = c, .sock = csock, .pidfd = pidfd, .preserve_fds = o->preserve_fds};
+    if (cg && sp_cgroup_mode_of(cg) != SP_CGROUP_V2)
+        a.join = cg;
     pid_t helper = fork();
     if (helper < 0)
         return sp_err(err, errno, "exec: fork");
@@ -352,7 +366,7 @@ int sp_container_exec(const char *root, const char *id, const struct sp_exec_opt
         proc = (pid_t)m.value;
     }
     ppidfd = (int)syscall(SYS_pidfd_open, proc, 0);
-    if (cg && sp_cgroup_attach(cg, proc, err) < 0)
+    if (cg && !a.join && sp_cgroup_attach(cg, proc, err) < 0)
         goto out;
     if (sp_sync_send(psock, SP_SYNC_MAPS_DONE, 0, 0, NULL, -1) < 0) {
         sp_err(err, errno, "exec: talking to the new process");

@@ -227,6 +227,19 @@ int sp_linux_set_time_offsets(const struct sp_config *c, sp_error **err)
 static int mkdir_parents(const char *path, bool last_too, sp_error **err)
 {
     _cleanup_free_ char *p = sp_xstrdup(path);
+    /* Usually the parent is there already (rootfs/dev, rootfs/proc): one stat
+     * instead of a mkdir per component from the root down. */
+    char *last = strrchr(p, '/');
+    struct stat st;
+    if (last && last != p) {
+        *last = 0;
+        bool have = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+        *last = '/';
+        if (have)
+            return last_too && mkdir(p, 0755) < 0 && errno != EEXIST
+                       ? sp_err(err, errno, "creating %s", p)
+                       : 0;
+    }
     for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = 0;
         int r = mkdir(p, 0755);

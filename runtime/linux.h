@@ -20,6 +20,7 @@ enum sp_sync_type {
     SP_SYNC_ERROR,         /* child -> parent: setup failed (message, status) */
     SP_SYNC_PTY,           /* child -> parent: pty master attached (SCM_RIGHTS) */
     SP_SYNC_PID,           /* exec: grandchild -> parent: its pid as seen by the host */
+    SP_SYNC_JOINED,        /* child -> parent: joined its v1 cgroups itself */
 };
 
 struct sp_sync_msg {
