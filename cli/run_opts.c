@@ -487,6 +487,23 @@ static int seccomp_rule_applies(const char *file, size_t idx, json_t *rule, json
     return 0;
 }
 
+/* libseccomp's name of this host's architecture (OCI name -> SCMP_ARCH_*). */
+static const char *native_scmp_arch(void)
+{
+    static const char *const map[][2] = {
+        {"amd64", "SCMP_ARCH_X86_64"},  {"arm64", "SCMP_ARCH_AARCH64"},
+        {"386", "SCMP_ARCH_X86"},       {"arm", "SCMP_ARCH_ARM"},
+        {"ppc64le", "SCMP_ARCH_PPC64LE"}, {"s390x", "SCMP_ARCH_S390X"},
+        {"riscv64", "SCMP_ARCH_RISCV64"}, {"mips64le", "SCMP_ARCH_MIPSEL64"},
+        {"loong64", "SCMP_ARCH_LOONGARCH64"},
+    };
+    const char *host = sp_image_host_arch();
+    for (size_t i = 0; i < SP_ARRAY_SIZE(map); i++)
+        if (strcmp(map[i][0], host) == 0)
+            return map[i][1];
+    return NULL;
+}
+
 /* A docker/podman profile (archMap, includes/excludes) -> OCI linux.seccomp
  * for a container with the bounding capabilities `caps`. */
 static json_t *seccomp_from_file(const char *file, json_t *caps, sp_error **err)
@@ -505,8 +522,15 @@ static json_t *seccomp_from_file(const char *file, json_t *caps, sp_error **err)
         json_t *arches = json_array();
         size_t i, j;
         json_t *a, *s;
+        /* As docker: the host's entry and its sub-architectures (x86 and
+         * x32 on x86_64), not every architecture the profile knows, which
+         * libseccomp refuses to add to a filter for this host. */
+        const char *native = native_scmp_arch();
         json_array_foreach(archmap, i, a)
         {
+            const char *name = json_string_value(json_object_get(a, "architecture"));
+            if (!name || !native || strcmp(name, native) != 0)
+                continue;
             json_array_append(arches, json_object_get(a, "architecture"));
             json_array_foreach(json_object_get(a, "subArchitectures"), j, s)
                 json_array_append(arches, s);

@@ -69,7 +69,9 @@ void sp_errorp(sp_error **e);
 void sp_killpidp(pid_t *pid);
 void sp_strvfreep(char ***v);
 
-#define _cleanup_(f) __attribute__((cleanup(f)))
+/* unused: a variable that lives for its cleanup only (a lock fd) is not
+ * unused; gcc knows that, clang warns without it. */
+#define _cleanup_(f) __attribute__((cleanup(f), unused))
 #define _cleanup_free_ _cleanup_(sp_freep)
 #define _cleanup_close_ _cleanup_(sp_closep)
 #define _cleanup_dir_ _cleanup_(sp_closedirp)

@@ -41,7 +41,7 @@ char *sp_xstrdup(const char *s)
     return p;
 }
 
-static char *vxasprintf(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vxasprintf(const char *fmt, va_list ap)
 {
     char *out = NULL;
     if (vasprintf(&out, fmt, ap) < 0)
@@ -75,7 +75,8 @@ size_t sp_strv_len(char *const *v)
     return n;
 }
 
-static int set_error(sp_error **err, int status, int errnum, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int set_error(sp_error **err, int status, int errnum,
+                                                           const char *fmt, va_list ap)
 {
     if (!err)
         return -1;

@@ -427,7 +427,9 @@ static size_t x_header(char *ptr, size_t size, size_t nmemb, void *data)
     size_t n = size * nmemb;
     /* Each response (redirects included) starts with its status line. */
     if (n > 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-        const char *sp = memchr(ptr, ' ', n);
+        /* curl's buffer is not NUL-terminated: parse a bounded copy. */
+        _cleanup_free_ char *line = strndup(ptr, n);
+        const char *sp = line ? strchr(line, ' ') : NULL;
         x->code = sp ? strtol(sp + 1, NULL, 10) : 0;
         x->range_ok = false;
         free(x->www_auth);

@@ -359,6 +359,8 @@ static int batch_send(struct batch *b, sp_error **err)
     if (!nl)
         return sp_err(err, errno, "opening a netfilter netlink socket");
     int ret = -1;
+    /* Before the first goto: the cleanup must never see it uninitialised. */
+    _cleanup_free_ char *rbuf = NULL;
     if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
         sp_err(err, errno, "binding a netfilter netlink socket");
         goto out;
@@ -371,7 +373,7 @@ static int batch_send(struct batch *b, sp_error **err)
     }
     unsigned answered = 0;
     int first_err = 0;
-    _cleanup_free_ char *rbuf = sp_xmalloc(65536);
+    rbuf = sp_xmalloc(65536);
     while (answered < b->acks) {
         struct pollfd pfd = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
         int pr = poll(&pfd, 1, first_err ? 100 : 5000);

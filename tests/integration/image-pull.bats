@@ -147,7 +147,8 @@ seed() { # OCI-LAYOUT-DIR:REF  REPO:TAG  [skopeo options]
     assert_one_line_error "blob sha256:$layer: content has digest"
     [ ! -e "$SEPTA_DATA_ROOT/storage/blobs/sha256/$layer" ]
     # a whole download that does not verify is not kept for resuming either
-    [ -z "$(ls -A "$SEPTA_DATA_ROOT/storage/partial")" ]
+    # (a blob the failure interrupted may be: that one resumes next time)
+    [ ! -e "$SEPTA_DATA_ROOT/storage/partial/$layer" ]
     assert_store_clean_of_layers
     [ "$(septa images --format json | jq length)" -eq 0 ]
 }
