@@ -126,20 +126,46 @@ static int record_load(int dfd, json_t **out, sp_error **err)
     return 0;
 }
 
+/* The range record under its lock: open with db_open, let db_close go. */
+struct userns_db {
+    int dfd;
+    int lock;
+    json_t *rec;
+};
+
+static void db_close(struct userns_db *d)
+{
+    json_decref(d->rec);
+    if (d->lock >= 0)
+        close(d->lock);
+    if (d->dfd >= 0)
+        close(d->dfd);
+}
+
+static int db_open(const char *data_root, bool exclusive, struct userns_db *d, sp_error **err)
+{
+    *d = (struct userns_db){.dfd = -1, .lock = -1};
+    d->dfd = open(data_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d->dfd < 0)
+        return sp_err(err, errno, "opening %s", data_root);
+    d->lock = sp_lock_file(d->dfd, USERNS_LOCK, exclusive, true, err);
+    if (d->lock < 0)
+        return -1;
+    if (record_load(d->dfd, &d->rec, err) < 0)
+        return sp_err_wrap(err, "%s", data_root);
+    return 0;
+}
+
 int sp_userns_alloc(const char *data_root, const char *id, const struct sp_userns_pool *p,
                     uint64_t *uid_base, uint64_t *gid_base, sp_error **err)
 {
     if (sp_mkdir_p(data_root, 0700, err) < 0)
         return -1;
-    _cleanup_close_ int dfd = open(data_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return sp_err(err, errno, "opening %s", data_root);
-    _cleanup_close_ int lock = sp_lock_file(dfd, USERNS_LOCK, true, true, err);
-    if (lock < 0)
+    __attribute__((cleanup(db_close))) struct userns_db db;
+    if (db_open(data_root, true, &db, err) < 0)
         return -1;
-    _cleanup_json_ json_t *rec = NULL;
-    if (record_load(dfd, &rec, err) < 0)
-        return sp_err_wrap(err, "%s", data_root);
+    json_t *rec = db.rec;
+    int dfd = db.dfd;
     json_t *ranges = json_object_get(rec, "ranges");
     /* Ranges of containers that are gone (their septa crashed) are free. */
     const char *k;
@@ -186,20 +212,15 @@ int sp_userns_alloc(const char *data_root, const char *id, const struct sp_usern
 
 int sp_userns_release(const char *data_root, const char *id, sp_error **err)
 {
-    _cleanup_close_ int dfd = open(data_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return errno == ENOENT ? 0 : sp_err(err, errno, "opening %s", data_root);
-    if (faccessat(dfd, USERNS_RECORD, F_OK, 0) < 0)
+    _cleanup_free_ char *path = sp_path_join(data_root, USERNS_RECORD);
+    if (access(path, F_OK) < 0 && errno == ENOENT)
         return 0; /* no container ever had a range here */
-    _cleanup_close_ int lock = sp_lock_file(dfd, USERNS_LOCK, true, true, err);
-    if (lock < 0)
+    __attribute__((cleanup(db_close))) struct userns_db db;
+    if (db_open(data_root, true, &db, err) < 0)
         return -1;
-    _cleanup_json_ json_t *rec = NULL;
-    if (record_load(dfd, &rec, err) < 0)
-        return sp_err_wrap(err, "%s", data_root);
-    if (json_object_del(json_object_get(rec, "ranges"), id) < 0)
+    if (json_object_del(json_object_get(db.rec, "ranges"), id) < 0)
         return 0;
-    if (sp_json_write_file(dfd, USERNS_RECORD, rec, true, err) < 0)
+    if (sp_json_write_file(db.dfd, USERNS_RECORD, db.rec, true, err) < 0)
         return sp_err_wrap(err, "%s", data_root);
     return 0;
 }
@@ -207,16 +228,10 @@ int sp_userns_release(const char *data_root, const char *id, sp_error **err)
 int sp_userns_get(const char *data_root, const char *id, uint64_t *uid_base, uint64_t *gid_base,
                   sp_error **err)
 {
-    _cleanup_close_ int dfd = open(data_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return sp_err(err, errno, "opening %s", data_root);
-    _cleanup_close_ int lock = sp_lock_file(dfd, USERNS_LOCK, false, true, err);
-    if (lock < 0)
+    __attribute__((cleanup(db_close))) struct userns_db db;
+    if (db_open(data_root, false, &db, err) < 0)
         return -1;
-    _cleanup_json_ json_t *rec = NULL;
-    if (record_load(dfd, &rec, err) < 0)
-        return sp_err_wrap(err, "%s", data_root);
-    json_t *v = json_object_get(json_object_get(rec, "ranges"), id);
+    json_t *v = json_object_get(json_object_get(db.rec, "ranges"), id);
     if (!v)
         return 0;
     *uid_base = (uint64_t)json_integer_value(json_object_get(v, "uid"));

@@ -760,24 +760,33 @@ int sp_cg_open_path(const char *path, struct sp_cgroup **out, sp_error **err)
 
 /* ---- processes -------------------------------------------------------- */
 
-int sp_cgroup_attach(struct sp_cgroup *cg, pid_t pid, sp_error **err)
+/* Write `value` to `file` in each hierarchy once (co-mounted controllers
+ * share a directory). */
+static int write_each_hierarchy(struct sp_cgroup *cg, const char *file, const char *value,
+                                sp_error **err)
 {
-    _cleanup_free_ char *s = sp_xasprintf("%d", (int)pid);
     bool done_dir[SP_CG_NCTRL] = {0};
     for (int i = 0; i < SP_CG_NCTRL; i++) {
         if (cg->fd[i] < 0)
             continue;
-        /* Co-mounted controllers share a directory; one write is enough. */
         bool dup = false;
         for (int j = 0; j < i; j++)
             if (done_dir[j] && strcmp(cg->dir[j], cg->dir[i]) == 0)
                 dup = true;
         if (dup)
             continue;
-        if (sp_cg_write(cg, i, "cgroup.procs", s, err) < 0)
-            return sp_err_wrap(err, "attaching pid %d to cgroup %s", (int)pid, cg->path);
+        if (sp_cg_write(cg, i, file, value, err) < 0)
+            return -1;
         done_dir[i] = true;
     }
+    return 0;
+}
+
+int sp_cgroup_attach(struct sp_cgroup *cg, pid_t pid, sp_error **err)
+{
+    _cleanup_free_ char *s = sp_xasprintf("%d", (int)pid);
+    if (write_each_hierarchy(cg, "cgroup.procs", s, err) < 0)
+        return sp_err_wrap(err, "attaching pid %d to cgroup %s", (int)pid, cg->path);
     return 0;
 }
 
@@ -794,20 +803,8 @@ int sp_cgroup_attach(struct sp_cgroup *cg, pid_t pid, sp_error **err)
  */
 int sp_cgroup_join_self(struct sp_cgroup *cg, sp_error **err)
 {
-    bool done_dir[SP_CG_NCTRL] = {0};
-    for (int i = 0; i < SP_CG_NCTRL; i++) {
-        if (cg->fd[i] < 0)
-            continue;
-        bool dup = false;
-        for (int j = 0; j < i; j++)
-            if (done_dir[j] && strcmp(cg->dir[j], cg->dir[i]) == 0)
-                dup = true;
-        if (dup)
-            continue;
-        if (sp_cg_write(cg, i, "tasks", "0", err) < 0)
-            return sp_err_wrap(err, "joining cgroup %s", cg->path);
-        done_dir[i] = true;
-    }
+    if (write_each_hierarchy(cg, "tasks", "0", err) < 0)
+        return sp_err_wrap(err, "joining cgroup %s", cg->path);
     return 0;
 }
 

@@ -18,20 +18,7 @@
 
 #include <sys/mman.h>
 
-/* libseccomp's name of this host's native architecture (docker's archMap key). */
-static const char *native_scmp_arch(void)
-{
-    static const struct {
-        const char *go, *scmp;
-    } map[] = {{"amd64", "SCMP_ARCH_X86_64"}, {"arm64", "SCMP_ARCH_AARCH64"},
-               {"386", "SCMP_ARCH_X86"},      {"arm", "SCMP_ARCH_ARM"},
-               {"ppc64le", "SCMP_ARCH_PPC64LE"}, {"s390x", "SCMP_ARCH_S390X"},
-               {"riscv64", "SCMP_ARCH_RISCV64"}};
-    for (size_t i = 0; i < SP_ARRAY_SIZE(map); i++)
-        if (strcmp(sp_image_host_arch(), map[i].go) == 0)
-            return map[i].scmp;
-    return "";
-}
+/* native_scmp_arch() comes with cli/run_opts.c (NULL on an unknown host). */
 
 /*
  * Docker's meaning of archMap: only the entry of the native architecture
@@ -51,7 +38,7 @@ static void check_archmap(const uint8_t *data, size_t size, json_t *prof)
         json_array_foreach(am, i, a)
         {
             json_t *n = json_object_get(a, "architecture");
-            if (!json_is_string(n) || strcmp(json_string_value(n), native_scmp_arch()) != 0)
+            if (!json_is_string(n) || strcmp(json_string_value(n), native_scmp_arch() ? native_scmp_arch() : "") != 0)
                 continue;
             json_array_append(want, n);
             json_array_foreach(json_object_get(a, "subArchitectures"), j, sub)

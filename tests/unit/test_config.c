@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "bundle_fixture.h"
+
 #include "runtime/config.h" /* runtime/ internal; "config.h" alone is the build config */
 #include "runtime.h"
 
@@ -14,26 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char bundle[64];
-
-static int make_bundle(void **state)
-{
-    strcpy(bundle, "/tmp/septa-test-config-XXXXXX");
-    if (!mkdtemp(bundle))
-        return -1;
-    char p[128];
-    snprintf(p, sizeof(p), "%s/rootfs", bundle);
-    return mkdir(p, 0755);
-}
-
-static int drop_bundle(void **state)
-{
-    char p[128];
-    snprintf(p, sizeof(p), "%s/rootfs", bundle);
-    rmdir(p);
-    rmdir(bundle);
-    return 0;
-}
 
 /* A minimal valid config; `extra` is spliced into the top-level object. */
 static char *config_text(const char *process_extra, const char *extra)

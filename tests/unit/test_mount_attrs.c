@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "bundle_fixture.h"
+
 #include "runtime/config.h" /* runtime/ internal; "config.h" alone is the build config */
 
 #include <stdlib.h>
@@ -15,26 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char bundle[64];
-
-static int make_bundle(void **state)
-{
-    strcpy(bundle, "/tmp/septa-test-mattr-XXXXXX");
-    if (!mkdtemp(bundle))
-        return -1;
-    char p[128];
-    snprintf(p, sizeof(p), "%s/rootfs", bundle);
-    return mkdir(p, 0755);
-}
-
-static int drop_bundle(void **state)
-{
-    char p[128];
-    snprintf(p, sizeof(p), "%s/rootfs", bundle);
-    rmdir(p);
-    rmdir(bundle);
-    return 0;
-}
 
 /* A valid config with one mount (`mount` is its JSON object) and maybe a user namespace. */
 static char *config_with(const char *mount, bool userns)

@@ -8,35 +8,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "sysfs_tree.h"
+
 #include "partition.h"
 
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define MIB (UINT64_C(1) << 20)
-
-/* __FILE__ is relative to the build root; this binary is <build root>/tests/unit/test-*. */
-static struct sp_topology *load_4node(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    assert_true(n > 0);
-    buf[n] = '\0';
-    for (int i = 0; i < 3; i++)
-        *strrchr(buf, '/') = '\0';
-    char src[PATH_MAX];
-    snprintf(src, sizeof(src), "%s", __FILE__);
-    *strrchr(src, '/') = '\0';
-    _cleanup_free_ char *p = src[0] == '/' ? sp_xasprintf("%s/data/sysfs-4node", src)
-                                           : sp_xasprintf("%s/%s/data/sysfs-4node", buf, src);
-    struct sp_topology *t = NULL;
-    sp_error *err = NULL;
-    if (sp_topology_read(p, &t, &err) < 0)
-        fail_msg("%s: %s", p, err->msg);
-    return t;
-}
 
 static void test_record_keeps_base(void **state)
 {
@@ -75,7 +54,7 @@ static void test_spec_base(void **state)
 
 static int validate(const char *disk, const char *base, struct sp_partition **out, sp_error **err)
 {
-    _cleanup_topology_ struct sp_topology *t = load_4node();
+    _cleanup_topology_ struct sp_topology *t = sysfs_tree_load("4node");
     struct sp_reserve r;
     sp_reserve_default(t, &r);
     struct sp_partition_list none = {0};
