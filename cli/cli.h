@@ -62,6 +62,14 @@ struct sp_cli_spec {
 int sp_cli_parse(const struct sp_cli_spec *s, const char *prog, int argc, char **argv, int *first,
                  sp_error **err);
 
+/*
+ * The commonest simple command: `septa CMD [--format text|json]`, no
+ * arguments.  cmd is "gc", "system df"...; help follows the usage line.
+ * Returns as sp_cli_parse, with *format checked.
+ */
+int sp_cli_parse_format(const char *cmd, const char *help, int argc, char **argv,
+                        const char **format, sp_error **err);
+
 /* getopt error helper: one line naming the option. */
 int sp_cli_bad_option(sp_error **err, const char *cmd, int argc, char **argv, int optopt_c);
 

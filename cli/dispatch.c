@@ -106,3 +106,20 @@ int sp_cli_parse(const struct sp_cli_spec *s, const char *prog, int argc, char *
     *first = argc - npos;
     return 0;
 }
+
+int sp_cli_parse_format(const char *cmd, const char *help, int argc, char **argv,
+                        const char **format, sp_error **err)
+{
+    _cleanup_free_ char *name = sp_xasprintf("septa %s", cmd);
+    _cleanup_free_ char *usage = sp_xasprintf("%s [--format text|json]", cmd);
+    *format = "text";
+    const struct sp_cli_opt opts[] = {{"format", 'f', NULL, format}, {0}};
+    const struct sp_cli_spec spec = {
+        .cmd = name, .usage = usage, .help = help, .max_args = 0, .opts = opts,
+    };
+    int first = 0;
+    int r = sp_cli_parse(&spec, "septa", argc, argv, &first, err);
+    if (r != 0)
+        return r;
+    return sp_cli_check_format(name, *format, err);
+}

@@ -9,7 +9,6 @@
 #include "run_opts.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -25,33 +24,14 @@ static bool container_alive(const char *id, void *data)
 
 int sp_cmd_gc(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    const char *format = "text";
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            printf("Usage: septa gc [--format text|json]\n\n"
-                   "Remove container root filesystems whose container is gone, blobs and\n"
-                   "layers no image or container uses, leftovers of interrupted loads, and\n"
-                   "partial downloads an interrupted pull kept for resuming.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa gc", argc, argv, optopt);
-        }
-    }
-    if (optind < argc)
-        return sp_err(err, 0, "septa gc: unexpected argument '%s'", argv[optind]);
-    if (sp_cli_check_format("septa gc", format, err) < 0)
-        return -1;
+    const char *format = NULL;
+    int pr = sp_cli_parse_format("gc",
+                                "Remove container root filesystems whose container is gone, blobs and\n"
+                                "layers no image or container uses, leftovers of interrupted loads, and\n"
+                                "partial downloads an interrupted pull kept for resuming.\n",
+                                argc, argv, &format, err);
+    if (pr != 0)
+        return pr < 0 ? -1 : 0;
     _cleanup_json_ json_t *report = NULL;
     if (sp_image_gc(g->data_root, container_alive, (void *)g->root, &report, err) < 0)
         return sp_err_wrap(err, "septa gc");

@@ -3,37 +3,17 @@
 #include "cli.h"
 #include "images.h"
 
-#include <getopt.h>
 #include <string.h>
 
 static int system_df(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    const char *format = "text";
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            printf("Usage: septa system df [--format text|json]\n\n"
-                   "Show the disk space used by images (blobs and unpacked layers), container\n"
-                   "root filesystems (upper dirs), volumes and partial loads.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa system df", argc, argv, optopt);
-        }
-    }
-    if (optind < argc)
-        return sp_err(err, 0, "septa system df: unexpected argument '%s'", argv[optind]);
-    if (sp_cli_check_format("septa system df", format, err) < 0)
-        return -1;
+    const char *format = NULL;
+    int pr = sp_cli_parse_format("system df",
+                                "Show the disk space used by images (blobs and unpacked layers), container\n"
+                                "root filesystems (upper dirs), volumes and partial loads.\n",
+                                argc, argv, &format, err);
+    if (pr != 0)
+        return pr < 0 ? -1 : 0;
     _cleanup_json_ json_t *df = NULL;
     if (sp_image_df(g->data_root, &df, err) < 0)
         return sp_err_wrap(err, "septa system df");

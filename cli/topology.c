@@ -3,7 +3,6 @@
 #include "cli.h"
 #include "partition.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -25,33 +24,14 @@ static json_t *carved_json(const struct sp_partition_list *l, const struct sp_re
 
 int sp_cmd_topology(struct sp_globals *g, int argc, char **argv, sp_error **err)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {0},
-    };
-    const char *format = "text";
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            format = optarg;
-            break;
-        case 'h':
-            printf("Usage: septa topology [--format text|json]\n\n"
-                   "Show the host's NUMA nodes (CPUs, memory, distances, hugepages), its CPUs "
-                   "(core, package,\nSMT siblings), the host reserve and the partitions carved "
-                   "so far.\n");
-            return 0;
-        default:
-            return sp_cli_bad_option(err, "septa topology", argc, argv, optopt);
-        }
-    }
-    if (optind < argc)
-        return sp_err(err, 0, "septa topology: unexpected argument '%s'", argv[optind]);
-    if (sp_cli_check_format("septa topology", format, err) < 0)
-        return -1;
+    const char *format = NULL;
+    int pr = sp_cli_parse_format("topology",
+                                "Show the host's NUMA nodes (CPUs, memory, distances, hugepages), its CPUs "
+                                "(core, package,\nSMT siblings), the host reserve and the partitions carved "
+                                "so far.\n",
+                                argc, argv, &format, err);
+    if (pr != 0)
+        return pr < 0 ? -1 : 0;
     _cleanup_topology_ struct sp_topology *t = NULL;
     struct sp_reserve r;
     struct sp_partition_list l = {0};
@@ -73,7 +53,7 @@ int sp_cmd_topology(struct sp_globals *g, int argc, char **argv, sp_error **err)
             const struct sp_topo_node *n = &t->nodes[i];
             _cleanup_free_ char *cpus = sp_format_cpulist(n->cpus, SP_MAX_CPUS);
             printf("node %d: cpus %s, memory %" PRIu64 " MiB (%" PRIu64 " MiB free, %" PRIu64
-                   " MiB not carved), distances",
+                                " MiB not carved), distances",
                    n->id, *cpus ? cpus : "-", n->mem_total >> 20, n->mem_free >> 20,
                    sp_node_mem_left(t, &r, &l, n->id) >> 20);
             for (size_t k = 0; k < n->n_distances; k++)

@@ -369,6 +369,27 @@ struct pending {
     char **names;
 };
 
+static void pending_free(struct pending *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].digest);
+        sp_strv_free(p[i].names);
+    }
+    free(p);
+}
+
+/* A scan's result: handed out on success, freed on failure. */
+static int pending_finish(struct pending *p, size_t n, int rc, struct pending **out, size_t *nout)
+{
+    if (rc < 0) {
+        pending_free(p, n);
+        return -1;
+    }
+    *out = p;
+    *nout = n;
+    return 0;
+}
+
 /* Pick the host's manifest from an index blob (already in the store). */
 static int pick_platform(struct sp_store *s, struct source *src, const char *idigest, char **out,
                          sp_error **err)
@@ -506,17 +527,7 @@ static int scan_oci(struct sp_store *s, struct source *src, struct pending **out
     }
     if (rc == 0 && n == 0)
         rc = sp_err(err, ENOENT, "%s: no image for linux/%s", src->label, want);
-    if (rc < 0) {
-        for (size_t i = 0; i < n; i++) {
-            free(p[i].digest);
-            sp_strv_free(p[i].names);
-        }
-        free(p);
-        return -1;
-    }
-    *out = p;
-    *nout = n;
-    return 0;
+    return pending_finish(p, n, rc, out, nout);
 }
 
 static const char *layer_media_of(struct sp_store *s, const char *digest)
@@ -617,17 +628,7 @@ static int scan_docker(struct sp_store *s, struct source *src, struct pending **
         p[n].names = tagsg ? sp_steal_ptr(&tagsg) : strv1(NULL);
         n++;
     }
-    if (rc < 0) {
-        for (size_t i = 0; i < n; i++) {
-            free(p[i].digest);
-            sp_strv_free(p[i].names);
-        }
-        free(p);
-        return -1;
-    }
-    *out = p;
-    *nout = n;
-    return 0;
+    return pending_finish(p, n, rc, out, nout);
 }
 
 /* A tar input is unpacked (safely, regular files only matter) into tmp/. */
@@ -760,11 +761,7 @@ int sp_image_load(const char *data_root, const char *path, json_t **loaded, sp_e
         _cleanup_error_ sp_error *e2 = NULL;
         sp_rm_rf_at(AT_FDCWD, tmpdir, &e2);
     }
-    for (size_t i = 0; i < n; i++) {
-        free(p[i].digest);
-        sp_strv_free(p[i].names);
-    }
-    free(p);
+    pending_free(p, n);
     return rc;
 }
 
